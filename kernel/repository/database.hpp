@@ -1,0 +1,67 @@
+// The shared repository's connection layer: which backend, how reads and writes reach it.
+//
+// SQLite (embedded default): one writer thread owns the only write connection and commits
+// the writes queued by concurrent callers together in one BEGIN IMMEDIATE transaction (group
+// commit), each job inside its own SAVEPOINT so one failing job does not fail the others.
+// Readers use a pool of read-only connections (WAL lets them run beside the writer).
+// PostgreSQL: a pool of sessions; each write runs in its own transaction.
+//
+// Callers never see which backend runs a job except through backend(), which SQL text that
+// differs between backends may consult. SOCI types stay out of this header.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace soci {
+class session;
+}
+
+namespace cxloop::repository {
+
+enum class Backend { sqlite, postgresql };
+
+struct DatabaseOptions {
+  // "sqlite:PATH" (PATH relative to the working directory) or a PostgreSQL URL
+  // "postgresql://user:pass@host:port/dbname".
+  std::string url;
+  int readers = 4;                                   // pooled read connections
+  std::chrono::milliseconds busy_timeout{5000};      // SQLite busy timeout
+  int max_batch = 256;                               // SQLite: most jobs in one group commit
+};
+
+// Thrown when the backend cannot be reached or a statement fails for infrastructure reasons.
+class DatabaseError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Database {
+ public:
+  using Job = std::function<void(soci::session&)>;
+
+  virtual ~Database() = default;
+
+  // Opens the backend named by options.url. Throws DatabaseError naming the URL's problem.
+  static std::unique_ptr<Database> open(const DatabaseOptions& options);
+
+  virtual Backend backend() const = 0;
+
+  // Runs job inside a write transaction and returns once it is durably committed. An
+  // exception thrown by job rolls back that job only and is rethrown here.
+  virtual void write(const Job& job) = 0;
+
+  // Runs job on a read connection (a consistent snapshot for its duration).
+  virtual void read(const Job& job) = 0;
+
+  // True when a trivial query succeeds (for /readyz).
+  virtual bool ping() noexcept = 0;
+
+  // Stops the writer after draining queued jobs. Further calls throw DatabaseError.
+  virtual void close() = 0;
+};
+
+}  // namespace cxloop::repository

@@ -1,0 +1,76 @@
+// The outbox: side effects (pushing a task, sending a notification, delivering a reply)
+// recorded in the same transaction as the state change that caused them, then claimed and
+// dispatched by workers with retries, exponential backoff and a dead-letter state.
+//
+// Claiming takes a lease: an item claimed by a node that dies becomes claimable again when
+// the lease expires, so a crash between "decided" and "done" neither loses nor repeats work
+// (the plugin receives the idempotency key to make a repeated attempt harmless).
+// On PostgreSQL claims use FOR UPDATE SKIP LOCKED so several nodes never take the same item.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace cxloop::repository {
+
+class Database;
+
+struct OutboxItem {
+  std::int64_t id = 0;
+  std::string target;           // plugin instance name
+  std::string operation;        // passed to the plugin's invoke()
+  std::string payload_json;
+  std::string idempotency_key;  // unique across the outbox
+  std::string state;            // pending | inflight | done | dead
+  int attempts = 0;
+  std::string last_error;
+  std::string next_attempt_at;  // RFC 3339 UTC
+  std::string created_at;
+};
+
+struct RetryPolicy {
+  int max_attempts = 8;
+  std::chrono::milliseconds base_delay{500};
+  std::chrono::milliseconds max_delay{std::chrono::minutes(10)};
+};
+
+class Outbox {
+ public:
+  explicit Outbox(Database& db, RetryPolicy policy = {}) : db_(db), policy_(policy) {}
+
+  // Adds an item inside the caller's write transaction. Returns false (and adds nothing)
+  // when an item with the same idempotency key exists.
+  static bool enqueue(soci::session& tx, const std::string& target, const std::string& operation,
+                      const std::string& payload_json, const std::string& idempotency_key);
+  // Convenience: enqueue in a transaction of its own.
+  bool enqueue(const std::string& target, const std::string& operation,
+               const std::string& payload_json, const std::string& idempotency_key);
+
+  // Claims up to limit due items for node (pending and due, or inflight with an expired
+  // lease), marking them inflight with a lease until now + lease.
+  std::vector<OutboxItem> claim(const std::string& node, int limit, std::chrono::seconds lease);
+  void complete(std::int64_t id);
+  // Records a failed attempt: retried after an exponential backoff, or dead once
+  // max_attempts is reached or permanent is true.
+  void fail(std::int64_t id, const std::string& error, bool permanent);
+  // Dead items for the admin API, newest first.
+  std::vector<OutboxItem> dead(int limit) const;
+  std::optional<OutboxItem> find(std::int64_t id) const;
+  // Puts a dead item back to pending with its attempts reset. False when not dead.
+  bool retry(std::int64_t id);
+  // Item counts by state, for /metrics.
+  std::vector<std::pair<std::string, std::int64_t>> counts() const;
+
+ private:
+  Database& db_;
+  RetryPolicy policy_;
+};
+
+}  // namespace cxloop::repository
