@@ -1,0 +1,109 @@
+#include "workflow/cursor_page.hpp"
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+
+#include <sstream>
+
+#include "workflow/domain_error.hpp"
+#include "workflow/field_rules.hpp"
+#include "workflow/sql_rows.hpp"
+
+namespace cxloop::workflow {
+namespace {
+
+struct CursorPosition {
+  std::string created_at;
+  std::int64_t id = 0;
+};
+
+DomainError bad_cursor() {
+  return DomainError(ErrorKind::invalid,
+                     "'cursor' is not a cursor this server issued; pass next_cursor from the "
+                     "previous page unchanged, or omit it to start from the first page",
+                     "/cursor");
+}
+
+CursorPosition decode_cursor(const std::string& cursor) {
+  std::string text;
+  try {
+    std::istringstream in(cursor);
+    Poco::Base64Decoder decoder(in, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
+    std::ostringstream out;
+    out << decoder.rdbuf();
+    text = out.str();
+  } catch (const std::exception&) {
+    throw bad_cursor();
+  }
+  auto value = nlohmann::json::parse(text, nullptr, false);
+  if (!value.is_array() || value.size() != 2 || !value[0].is_string() ||
+      !value[1].is_number_integer()) {
+    throw bad_cursor();
+  }
+  return {value[0].get<std::string>(), value[1].get<std::int64_t>()};
+}
+
+}  // namespace
+
+PageRequest PageRequest::from_json(const nlohmann::json& query) {
+  PageRequest request;
+  if (!query.is_object()) return request;
+  request.cursor = optional_text(query, "cursor", 400);
+  if (request.cursor && request.cursor->empty()) request.cursor.reset();
+  if (auto limit = optional_integer(query, "limit", 1, 200)) request.limit = static_cast<int>(*limit);
+  return request;
+}
+
+nlohmann::json Page::to_json() const {
+  nlohmann::json out;
+  out["items"] = items;
+  out["next_cursor"] = next_cursor ? nlohmann::json(*next_cursor) : nlohmann::json(nullptr);
+  out["total"] = total;
+  return out;
+}
+
+std::string encode_cursor(const std::string& created_at, std::int64_t id) {
+  std::ostringstream out;
+  {
+    Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << nlohmann::json::array({created_at, id}).dump();
+    encoder.close();
+  }
+  return out.str();
+}
+
+Page fetch_page(soci::session& session, const std::string& columns, const std::string& from,
+                const std::string& prefix, const std::function<void(SqlQuery&)>& add_filters,
+                const PageRequest& request, std::initializer_list<const char*> json_columns,
+                std::initializer_list<const char*> bool_columns) {
+  Page page;
+  SqlQuery count("SELECT count(*) FROM " + from);
+  add_filters(count);
+  page.total = count.scalar(session);
+
+  SqlQuery select("SELECT " + columns + " FROM " + from);
+  add_filters(select);
+  if (request.cursor) {
+    CursorPosition position = decode_cursor(*request.cursor);
+    // Each placeholder appears once: the PostgreSQL backend binds a repeated name only once.
+    std::string before = select.bind(position.created_at);
+    std::string at = select.bind(position.created_at);
+    std::string id = select.bind(position.id);
+    select.where("(" + prefix + "created_at < " + before + " OR (" + prefix + "created_at = " + at +
+                 " AND " + prefix + "id < " + id + "))");
+  }
+  // One row more than asked tells whether another page follows.
+  select.text(" ORDER BY " + prefix + "created_at DESC, " + prefix + "id DESC LIMIT " +
+              std::to_string(request.limit + 1));
+  page.items = select.rows(session, json_columns, bool_columns);
+  if (page.items.size() > static_cast<std::size_t>(request.limit)) {
+    page.items.resize(request.limit);
+    const auto& last = page.items.back();
+    page.next_cursor = encode_cursor(last.at("created_at").get<std::string>(),
+                                     last.at("id").get<std::int64_t>());
+  }
+  return page;
+}
+
+}  // namespace cxloop::workflow

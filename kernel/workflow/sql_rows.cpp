@@ -1,0 +1,249 @@
+#include "workflow/sql_rows.hpp"
+
+#include "repository/database.hpp"
+#include "workflow/workflow_context.hpp"
+
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace cxloop::workflow {
+namespace {
+
+bool listed(std::initializer_list<const char*> names, const std::string& name) {
+  return std::any_of(names.begin(), names.end(),
+                     [&](const char* candidate) { return name == candidate; });
+}
+
+// Binds every value; the deque holds the storage SOCI refers to until execution ends.
+void bind_all(soci::details::prepare_temp_type& prep, std::deque<SqlQuery::Binding>& bindings,
+              std::deque<soci::indicator>& indicators) {
+  for (auto& entry : bindings) {
+    indicators.push_back(entry.is_null ? soci::i_null : soci::i_ok);
+    if (entry.is_number) {
+      prep, soci::use(entry.number, indicators.back(), entry.name);
+    } else {
+      prep, soci::use(entry.text, indicators.back(), entry.name);
+    }
+  }
+}
+
+}  // namespace
+
+SqlValue sql_value(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  return *text;
+}
+
+SqlValue sql_value(const std::optional<std::int64_t>& number) {
+  if (!number) return nullptr;
+  return *number;
+}
+
+std::string row_lock(const WorkflowContext& context) {
+  return context.db.backend() == repository::Backend::postgresql ? " FOR UPDATE" : "";
+}
+
+nlohmann::json column_value(const soci::row& row, std::size_t index) {
+  if (row.get_indicator(index) == soci::i_null) return nullptr;
+  switch (row.get_properties(index).get_data_type()) {
+    case soci::dt_string:
+      return row.get<std::string>(index);
+    case soci::dt_integer:
+      return row.get<int>(index);
+    case soci::dt_long_long:
+      return static_cast<std::int64_t>(row.get<long long>(index));
+    case soci::dt_unsigned_long_long:
+      return static_cast<std::uint64_t>(row.get<unsigned long long>(index));
+    case soci::dt_double:
+      return row.get<double>(index);
+    default:
+      // Dates, blobs and XML are not used by the domain schema; text keeps them visible.
+      return row.get<std::string>(index);
+  }
+}
+
+std::string like_pattern(const std::string& text) {
+  std::string out = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "%";
+}
+
+nlohmann::json parse_stored_json(const std::string& text) {
+  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+nlohmann::json row_to_json(const soci::row& row, std::initializer_list<const char*> json_columns,
+                           std::initializer_list<const char*> bool_columns) {
+  nlohmann::json out = nlohmann::json::object();
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const std::string& name = row.get_properties(i).get_name();
+    nlohmann::json value = column_value(row, i);
+    if (value.is_string() && listed(json_columns, name)) {
+      value = parse_stored_json(value.get<std::string>());
+    } else if (value.is_number() && listed(bool_columns, name)) {
+      value = value.get<long long>() != 0;
+    }
+    out[name] = std::move(value);
+  }
+  return out;
+}
+
+SqlQuery& SqlQuery::text(const std::string& sql) {
+  sql_ += sql;
+  return *this;
+}
+
+SqlQuery& SqlQuery::where(const std::string& clause) {
+  sql_ += has_where_ ? " AND " : " WHERE ";
+  has_where_ = true;
+  sql_ += clause;
+  return *this;
+}
+
+SqlQuery& SqlQuery::where(const std::string& clause, const std::string& value) {
+  std::string filled = clause;
+  for (auto pos = filled.find('$'); pos != std::string::npos; pos = filled.find('$', pos)) {
+    std::string placeholder = bind(value);
+    filled.replace(pos, 1, placeholder);
+    pos += placeholder.size();
+  }
+  return where(filled);
+}
+
+SqlQuery& SqlQuery::where(const std::string& clause, std::int64_t value) {
+  std::string filled = clause;
+  for (auto pos = filled.find('$'); pos != std::string::npos; pos = filled.find('$', pos)) {
+    std::string placeholder = bind(value);
+    filled.replace(pos, 1, placeholder);
+    pos += placeholder.size();
+  }
+  return where(filled);
+}
+
+SqlQuery& SqlQuery::where_in(const std::string& column, const std::vector<std::string>& values) {
+  if (values.empty()) return *this;
+  std::string clause = column + " IN (";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) clause += ", ";
+    clause += bind(values[i]);
+  }
+  clause += ")";
+  return where(clause);
+}
+
+std::string SqlQuery::bind(const std::string& value) { return bind(SqlValue(value)); }
+
+std::string SqlQuery::bind(std::int64_t value) { return bind(SqlValue(value)); }
+
+std::string SqlQuery::bind(const SqlValue& value) {
+  Binding binding;
+  binding.name = "p" + std::to_string(++next_);
+  if (std::holds_alternative<std::nullptr_t>(value)) {
+    binding.is_null = true;
+  } else if (const auto* number = std::get_if<std::int64_t>(&value)) {
+    binding.is_number = true;
+    binding.number = *number;
+  } else {
+    binding.text = std::get<std::string>(value);
+  }
+  bindings_.push_back(binding);
+  return ":" + binding.name;
+}
+
+std::vector<nlohmann::json> SqlQuery::rows(soci::session& session,
+                                           std::initializer_list<const char*> json_columns,
+                                           std::initializer_list<const char*> bool_columns) const {
+  // SOCI binds by reference; copies keep this method const and the values alive.
+  auto bindings = bindings_;
+  std::deque<soci::indicator> indicators;
+  soci::details::prepare_temp_type prep = (session.prepare << sql_);
+  bind_all(prep, bindings, indicators);
+  soci::rowset<soci::row> result(prep);
+  std::vector<nlohmann::json> out;
+  for (const soci::row& row : result) out.push_back(row_to_json(row, json_columns, bool_columns));
+  return out;
+}
+
+std::int64_t SqlQuery::scalar(soci::session& session) const {
+  auto bindings = bindings_;
+  std::deque<soci::indicator> indicators;
+  long long value = 0;
+  soci::indicator indicator = soci::i_ok;
+  soci::details::prepare_temp_type prep = (session.prepare << sql_);
+  bind_all(prep, bindings, indicators);
+  prep, soci::into(value, indicator);
+  soci::statement statement(prep);
+  statement.execute(true);
+  return indicator == soci::i_null ? 0 : value;
+}
+
+void SqlQuery::execute(soci::session& session) const {
+  auto bindings = bindings_;
+  std::deque<soci::indicator> indicators;
+  soci::details::prepare_temp_type prep = (session.prepare << sql_);
+  bind_all(prep, bindings, indicators);
+  soci::statement statement(prep);
+  statement.execute(true);
+}
+
+namespace {
+
+SqlQuery insert_query(const std::string& table, const SqlFields& fields) {
+  SqlQuery query("INSERT INTO " + table + " (");
+  std::string values;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i != 0) {
+      query.text(", ");
+      values += ", ";
+    }
+    query.text(fields[i].first);
+    values += query.bind(fields[i].second);
+  }
+  query.text(") VALUES (" + values + ")");
+  return query;
+}
+
+}  // namespace
+
+std::int64_t insert_returning_id(soci::session& session, const std::string& table,
+                                 const SqlFields& fields) {
+  SqlQuery query = insert_query(table, fields);
+  query.text(" RETURNING id");
+  return query.scalar(session);
+}
+
+void insert_row(soci::session& session, const std::string& table, const SqlFields& fields) {
+  insert_query(table, fields).execute(session);
+}
+
+void update_row(soci::session& session, const std::string& table, const std::string& key_column,
+                std::int64_t key, const SqlFields& fields) {
+  if (fields.empty()) return;
+  SqlQuery query("UPDATE " + table + " SET ");
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i != 0) query.text(", ");
+    query.text(fields[i].first + " = ");
+    query.text(query.bind(fields[i].second));
+  }
+  query.text(" WHERE " + key_column + " = ");
+  query.text(query.bind(key));
+  query.execute(session);
+}
+
+std::optional<nlohmann::json> select_one(soci::session& session, const std::string& sql,
+                                         std::int64_t key,
+                                         std::initializer_list<const char*> json_columns,
+                                         std::initializer_list<const char*> bool_columns) {
+  long long bound = key;
+  soci::row row;
+  session << sql, soci::use(bound), soci::into(row);
+  if (!session.got_data()) return std::nullopt;
+  return row_to_json(row, json_columns, bool_columns);
+}
+
+}  // namespace cxloop::workflow
