@@ -51,11 +51,19 @@ class Database {
   virtual Backend backend() const = 0;
 
   // Runs job inside a write transaction and returns once it is durably committed. An
-  // exception thrown by job rolls back that job only and is rethrown here.
+  // exception thrown by job rolls back that job only and is rethrown here. Called from inside
+  // a write job (re-entrantly), job runs inline on the caller's transaction.
   virtual void write(const Job& job) = 0;
 
-  // Runs job on a read connection (a consistent snapshot for its duration).
+  // Runs job on a read connection (a consistent snapshot for its duration). Called from
+  // inside a write job, it runs on that job's transaction and sees its uncommitted writes.
   virtual void read(const Job& job) = 0;
+
+  // Runs job on a write session outside any transaction; the job opens and commits its own
+  // transactions. No other write of this Database runs meanwhile on SQLite (the job runs on
+  // the writer thread); on PostgreSQL the session is the job's alone for its duration. For
+  // work that must hold a session-level lock across transactions: migrations.
+  virtual void exclusive(const Job& job) = 0;
 
   // True when a trivial query succeeds (for /readyz).
   virtual bool ping() noexcept = 0;

@@ -1,0 +1,236 @@
+#include "repository/outbox.hpp"
+
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <random>
+
+#include "repository/clock.hpp"
+#include "repository/database.hpp"
+
+namespace cxloop::repository {
+namespace {
+
+const char* const kColumns =
+    "id, target, operation, payload, idempotency_key, state, attempts, last_error, "
+    "next_attempt_at, created_at";
+
+// Binds one outbox row's columns for a fetch loop.
+struct RowBinding {
+  long long id = 0;
+  OutboxItem item;
+
+  void bind(soci::statement& st) {
+    st.exchange(soci::into(id));
+    st.exchange(soci::into(item.target));
+    st.exchange(soci::into(item.operation));
+    st.exchange(soci::into(item.payload_json));
+    st.exchange(soci::into(item.idempotency_key));
+    st.exchange(soci::into(item.state));
+    st.exchange(soci::into(item.attempts));
+    st.exchange(soci::into(item.last_error));
+    st.exchange(soci::into(item.next_attempt_at));
+    st.exchange(soci::into(item.created_at));
+  }
+  OutboxItem current() const {
+    OutboxItem out = item;
+    out.id = id;
+    return out;
+  }
+};
+
+// Runs a query returning outbox rows (kColumns, in order) with the given parameters bound.
+template <typename Bind>
+std::vector<OutboxItem> fetch_items(soci::session& sql, const std::string& query, Bind bind_uses) {
+  std::vector<OutboxItem> out;
+  RowBinding row;
+  soci::statement st(sql);
+  bind_uses(st);
+  row.bind(st);
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute(false);
+  while (st.fetch()) out.push_back(row.current());
+  return out;
+}
+
+std::chrono::milliseconds backoff(const RetryPolicy& policy, int attempts) {
+  // base * 2^(attempts-1), capped; "equal jitter" keeps at least half the delay so retries
+  // from many items spread out without any coming back immediately.
+  double delay = static_cast<double>(policy.base_delay.count());
+  for (int i = 1; i < attempts && delay < static_cast<double>(policy.max_delay.count()); ++i)
+    delay *= 2;
+  const long long capped =
+      std::min(static_cast<long long>(delay), static_cast<long long>(policy.max_delay.count()));
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<long long> jitter(0, capped / 2);
+  return std::chrono::milliseconds(capped - capped / 2 + jitter(rng));
+}
+
+}  // namespace
+
+bool Outbox::enqueue(soci::session& tx, const std::string& target, const std::string& operation,
+                     const std::string& payload_json, const std::string& idempotency_key) {
+  if (target.empty() || operation.empty() || idempotency_key.empty())
+    throw std::invalid_argument(
+        "an outbox item needs a target, an operation and an idempotency key (got target '" +
+        target + "', operation '" + operation + "', key '" + idempotency_key + "')");
+  const std::string now = now_rfc3339();
+  soci::statement st =
+      (tx.prepare << "INSERT INTO outbox (target, operation, payload, idempotency_key, state, "
+                     "attempts, last_error, next_attempt_at, created_at, updated_at) "
+                     "VALUES (:t, :o, :p, :k, 'pending', 0, '', :n, :c, :u) "
+                     "ON CONFLICT (idempotency_key) DO NOTHING",
+       soci::use(target), soci::use(operation), soci::use(payload_json),
+       soci::use(idempotency_key), soci::use(now), soci::use(now), soci::use(now));
+  st.execute(true);
+  return st.get_affected_rows() > 0;
+}
+
+bool Outbox::enqueue(const std::string& target, const std::string& operation,
+                     const std::string& payload_json, const std::string& idempotency_key) {
+  bool added = false;
+  db_.write([&](soci::session& tx) {
+    added = enqueue(tx, target, operation, payload_json, idempotency_key);
+  });
+  return added;
+}
+
+std::vector<OutboxItem> Outbox::claim(const std::string& node, int limit,
+                                      std::chrono::seconds lease) {
+  if (limit <= 0) return {};
+  const auto now_tp = Clock::now();
+  const std::string now = to_rfc3339(now_tp);
+  const std::string until = to_rfc3339(now_tp + lease);
+  const int max_attempts = policy_.max_attempts;
+  // SKIP LOCKED lets concurrent claimers on other nodes pass over rows being claimed instead
+  // of waiting for them; SQLite has a single writer, so the plain sub-select is enough there.
+  const std::string lock =
+      db_.backend() == Backend::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
+  std::vector<OutboxItem> items;
+  db_.write([&](soci::session& sql) {
+    // An item whose lease expired after its last allowed attempt is given up, not retried:
+    // it most likely crashed the worker that took it.
+    sql << "UPDATE outbox SET state = 'dead', "
+           "last_error = 'lease expired after the last allowed attempt', "
+           "claimed_by = NULL, lease_until = NULL, updated_at = :now "
+           "WHERE state = 'inflight' AND lease_until <= :now2 AND attempts >= :max",
+        soci::use(now), soci::use(now), soci::use(max_attempts);
+    items = fetch_items(
+        sql,
+        std::string("UPDATE outbox SET state = 'inflight', claimed_by = :node, "
+                    "lease_until = :until, attempts = attempts + 1, updated_at = :now "
+                    "WHERE id IN (SELECT id FROM outbox "
+                    "WHERE (state = 'pending' AND next_attempt_at <= :now2) "
+                    "OR (state = 'inflight' AND lease_until <= :now3) "
+                    "ORDER BY next_attempt_at, id LIMIT :limit") +
+            lock + ") RETURNING " + kColumns,
+        [&](soci::statement& st) {
+          st.exchange(soci::use(node));
+          st.exchange(soci::use(until));
+          st.exchange(soci::use(now));
+          st.exchange(soci::use(now));
+          st.exchange(soci::use(now));
+          st.exchange(soci::use(limit));
+        });
+  });
+  std::sort(items.begin(), items.end(),
+            [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });
+  return items;
+}
+
+void Outbox::complete(std::int64_t id) {
+  const long long key = id;
+  const std::string now = now_rfc3339();
+  long long changed = 0;
+  db_.write([&](soci::session& sql) {
+    soci::statement st = (sql.prepare << "UPDATE outbox SET state = 'done', claimed_by = NULL, "
+                                         "lease_until = NULL, updated_at = :u WHERE id = :id",
+                          soci::use(now), soci::use(key));
+    st.execute(true);
+    changed = st.get_affected_rows();
+  });
+  if (changed == 0)
+    throw std::invalid_argument("outbox item " + std::to_string(id) + " does not exist");
+}
+
+void Outbox::fail(std::int64_t id, const std::string& error, bool permanent) {
+  const long long key = id;
+  const auto now_tp = Clock::now();
+  const std::string now = to_rfc3339(now_tp);
+  bool found = true;
+  db_.write([&](soci::session& sql) {
+    int attempts = 0;
+    sql << "SELECT attempts FROM outbox WHERE id = :id", soci::use(key), soci::into(attempts);
+    if (!sql.got_data()) {
+      found = false;
+      return;
+    }
+    if (permanent || attempts >= policy_.max_attempts) {
+      sql << "UPDATE outbox SET state = 'dead', last_error = :e, claimed_by = NULL, "
+             "lease_until = NULL, updated_at = :u WHERE id = :id",
+          soci::use(error), soci::use(now), soci::use(key);
+      return;
+    }
+    const std::string next = to_rfc3339(now_tp + backoff(policy_, std::max(attempts, 1)));
+    sql << "UPDATE outbox SET state = 'pending', last_error = :e, next_attempt_at = :n, "
+           "claimed_by = NULL, lease_until = NULL, updated_at = :u WHERE id = :id",
+        soci::use(error), soci::use(next), soci::use(now), soci::use(key);
+  });
+  if (!found) throw std::invalid_argument("outbox item " + std::to_string(id) + " does not exist");
+}
+
+std::vector<OutboxItem> Outbox::dead(int limit) const {
+  std::vector<OutboxItem> items;
+  db_.read([&](soci::session& sql) {
+    items = fetch_items(sql,
+                        std::string("SELECT ") + kColumns +
+                            " FROM outbox WHERE state = 'dead' ORDER BY updated_at DESC, id DESC "
+                            "LIMIT :limit",
+                        [&](soci::statement& st) { st.exchange(soci::use(limit)); });
+  });
+  return items;
+}
+
+std::optional<OutboxItem> Outbox::find(std::int64_t id) const {
+  const long long key = id;
+  std::vector<OutboxItem> items;
+  db_.read([&](soci::session& sql) {
+    items = fetch_items(sql, std::string("SELECT ") + kColumns + " FROM outbox WHERE id = :id",
+                        [&](soci::statement& st) { st.exchange(soci::use(key)); });
+  });
+  if (items.empty()) return std::nullopt;
+  return items.front();
+}
+
+bool Outbox::retry(std::int64_t id) {
+  const long long key = id;
+  const std::string now = now_rfc3339();
+  long long changed = 0;
+  db_.write([&](soci::session& sql) {
+    soci::statement st =
+        (sql.prepare << "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = :n, "
+                        "updated_at = :u WHERE id = :id AND state = 'dead'",
+         soci::use(now), soci::use(now), soci::use(key));
+    st.execute(true);
+    changed = st.get_affected_rows();
+  });
+  return changed > 0;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> Outbox::counts() const {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  db_.read([&](soci::session& sql) {
+    std::string state;
+    long long count = 0;
+    soci::statement st = (sql.prepare << "SELECT state, COUNT(*) FROM outbox GROUP BY state "
+                                         "ORDER BY state",
+                          soci::into(state), soci::into(count));
+    st.execute();
+    while (st.fetch()) out.emplace_back(state, count);
+  });
+  return out;
+}
+
+}  // namespace cxloop::repository
