@@ -1,0 +1,319 @@
+// The ceiling reference for the intake benchmark: the least work a server on this machine must
+// do to accept a case over HTTP, so cxloopd's figures can be read as a share of what the
+// hardware allows rather than as absolute numbers that change with every machine.
+//
+// It uses the same stack as cxloopd (Poco HTTPServer with its own thread pool and keep-alive,
+// nlohmann/json parsing of the case body) and answers POST /api/v1/cases in one of two modes:
+//   --mode answer  201 at once: the HTTP + JSON ceiling.
+//   --mode sqlite  201 only after the case row is durable in a SQLite file (WAL,
+//                  synchronous=FULL), committed by one writer thread that takes every queued
+//                  insert into one transaction (group commit): the storage ceiling.
+// It is a measuring stick, not product code: no auth, no customers table, no events.
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct CaseRow {
+  std::string email, channel, subject, description, sku, batch;
+};
+
+// One writer thread owns the only connection. Callers queue a row and block until the
+// transaction holding it has committed (one fsync of the WAL for the whole batch).
+class GroupCommitWriter {
+ public:
+  explicit GroupCommitWriter(const std::string& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+      throw std::runtime_error("cannot open SQLite file " + path + ": " + sqlite3_errmsg(db_));
+    }
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");
+    exec(
+        "CREATE TABLE IF NOT EXISTS cases (id INTEGER PRIMARY KEY, customer_email TEXT NOT NULL,"
+        " channel TEXT NOT NULL, subject TEXT NOT NULL, description TEXT NOT NULL, sku TEXT,"
+        " batch TEXT, created_at INTEGER NOT NULL)");
+    const char* sql =
+        "INSERT INTO cases (customer_email, channel, subject, description, sku, batch,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now'))";
+    if (sqlite3_prepare_v2(db_, sql, -1, &insert_, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(std::string("cannot prepare insert: ") + sqlite3_errmsg(db_));
+    }
+    thread_ = std::thread([this] { run(); });
+  }
+
+  ~GroupCommitWriter() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    queued_.notify_one();
+    thread_.join();
+    sqlite3_finalize(insert_);
+    sqlite3_close(db_);
+  }
+
+  // Returns the new row id once it is committed; throws with SQLite's message otherwise.
+  std::int64_t insert(CaseRow row) {
+    Pending pending;
+    pending.row = std::move(row);
+    std::unique_lock<std::mutex> lock(mutex_);
+    queue_.push_back(&pending);
+    queued_.notify_one();
+    // Every waiter shares one condition variable and checks its own flag under the same
+    // mutex, so the writer never touches a Pending after its owner may have returned.
+    committed_.wait(lock, [&] { return pending.done; });
+    if (pending.error) throw std::runtime_error(*pending.error);
+    return pending.id;
+  }
+
+ private:
+  struct Pending {
+    CaseRow row;
+    bool done = false;
+    std::int64_t id = 0;
+    std::optional<std::string> error;
+  };
+
+  void exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+      std::string text = std::string(sql) + ": " + (message ? message : "unknown error");
+      sqlite3_free(message);
+      throw std::runtime_error(text);
+    }
+  }
+
+  void run() {
+    for (;;) {
+      std::vector<Pending*> batch;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and nothing left to commit
+        batch.swap(queue_);
+      }
+      commit(batch);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (Pending* pending : batch) pending->done = true;
+      }
+      committed_.notify_all();
+    }
+  }
+
+  // Runs on the writer thread only; the Pending rows are not touched by their owners until
+  // done is set.
+  void commit(const std::vector<Pending*>& batch) {
+    try {
+      exec("BEGIN IMMEDIATE");
+    } catch (const std::exception& e) {
+      for (Pending* pending : batch) pending->error = e.what();
+      return;
+    }
+    for (Pending* pending : batch) {
+      const CaseRow& row = pending->row;
+      const std::string* values[] = {&row.email,       &row.channel, &row.subject,
+                                     &row.description, &row.sku,     &row.batch};
+      for (int i = 0; i < 6; ++i) {
+        sqlite3_bind_text(insert_, i + 1, values[i]->data(), static_cast<int>(values[i]->size()),
+                          SQLITE_STATIC);
+      }
+      // A failed row only aborts its own statement; the rest of the batch still commits.
+      if (sqlite3_step(insert_) == SQLITE_DONE) {
+        pending->id = sqlite3_last_insert_rowid(db_);
+      } else {
+        pending->error = sqlite3_errmsg(db_);
+      }
+      sqlite3_reset(insert_);
+      sqlite3_clear_bindings(insert_);
+    }
+    try {
+      exec("COMMIT");
+    } catch (const std::exception& e) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      for (Pending* pending : batch) pending->error = e.what();
+    }
+  }
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  std::mutex mutex_;
+  std::condition_variable queued_;
+  std::condition_variable committed_;
+  std::vector<Pending*> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+void send_json(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
+               const nlohmann::json& body) {
+  const std::string text = body.dump();
+  response.setStatus(status);
+  response.setContentType("application/json");
+  response.sendBuffer(text.data(), text.size());
+}
+
+std::string string_field(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+class CaseIntakeHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit CaseIntakeHandler(GroupCommitWriter* writer) : writer_(writer) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    using Poco::Net::HTTPResponse;
+    if (request.getURI() != "/api/v1/cases" || request.getMethod() != "POST") {
+      send_json(response, HTTPResponse::HTTP_NOT_FOUND,
+                {{"title", "the ceiling server only answers POST /api/v1/cases"}});
+      return;
+    }
+    std::string text;
+    if (request.getContentLength() > 0) text.reserve(request.getContentLength());
+    Poco::StreamCopier::copyToString(request.stream(), text);
+    const nlohmann::json body = nlohmann::json::parse(text, nullptr, false);
+    CaseRow row;
+    if (body.is_object()) {
+      row.subject = string_field(body, "subject");
+      row.description = string_field(body, "description");
+      row.channel = string_field(body, "channel");
+      row.sku = string_field(body, "sku");
+      row.batch = string_field(body, "batch");
+      if (auto customer = body.find("customer"); customer != body.end() && customer->is_object())
+        row.email = string_field(*customer, "email");
+    }
+    if (row.subject.empty() || row.email.empty() || row.channel.empty()) {
+      send_json(response, HTTPResponse::HTTP_BAD_REQUEST,
+                {{"title", "the body must be a JSON object with subject, channel and "
+                           "customer.email strings"}});
+      return;
+    }
+    static std::atomic<std::int64_t> answered{0};
+    std::int64_t id = 0;
+    try {
+      id = writer_ ? writer_->insert(std::move(row)) : ++answered;
+    } catch (const std::exception& e) {
+      send_json(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, {{"title", e.what()}});
+      return;
+    }
+    char number[32];
+    std::snprintf(number, sizeof number, "CS-%06lld", static_cast<long long>(id));
+    send_json(response, HTTPResponse::HTTP_CREATED, {{"id", id}, {"number", number}});
+  }
+
+ private:
+  GroupCommitWriter* writer_;
+};
+
+class CaseIntakeFactory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit CaseIntakeFactory(GroupCommitWriter* writer) : writer_(writer) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new CaseIntakeHandler(writer_);
+  }
+
+ private:
+  GroupCommitWriter* writer_;
+};
+
+int usage(const std::string& problem) {
+  std::cerr << "ceiling_server: " << problem << "\n"
+            << "usage: ceiling_server --mode answer|sqlite [--db FILE] [--port N] [--threads N]\n"
+            << "  --db is required with --mode sqlite; --port 0 (default) picks a free port;\n"
+            << "  --threads is the HTTP pool size (default 32, as cxloopd's http.threads)\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string mode, db_path;
+  int port = 0, threads = 32;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) return usage("option " + arg + " needs a value");
+    const std::string value = argv[++i];
+    try {
+      if (arg == "--mode") {
+        mode = value;
+      } else if (arg == "--db") {
+        db_path = value;
+      } else if (arg == "--port") {
+        port = std::stoi(value);
+      } else if (arg == "--threads") {
+        threads = std::stoi(value);
+      } else {
+        return usage("unknown option " + arg);
+      }
+    } catch (const std::logic_error&) {
+      return usage("option " + arg + " needs a number, got '" + value + "'");
+    }
+  }
+  if (mode != "answer" && mode != "sqlite") return usage("--mode must be answer or sqlite");
+  if (mode == "sqlite" && db_path.empty()) return usage("--mode sqlite needs --db FILE");
+  if (port < 0 || port > 65535) return usage("--port must be between 0 and 65535");
+  if (threads < 1) return usage("--threads must be at least 1");
+
+  // Blocked before any thread starts so that only sigwait below sees SIGINT and SIGTERM.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  try {
+    std::optional<GroupCommitWriter> writer;
+    if (mode == "sqlite") writer.emplace(db_path);
+
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(threads);
+    params->setMaxQueued(256);
+    params->setKeepAlive(true);
+    params->setMaxKeepAliveRequests(1000);
+    params->setKeepAliveTimeout(Poco::Timespan(10, 0));
+    Poco::ThreadPool pool("ceiling", 2, threads);
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port), 256);
+    Poco::Net::HTTPServer server(new CaseIntakeFactory(writer ? &*writer : nullptr), pool, socket,
+                                 params);
+    server.start();
+    std::cout << "listening on 127.0.0.1:" << socket.address().port() << std::endl;
+
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    server.stopAll(true);
+    pool.joinAll();
+  } catch (const Poco::Exception& e) {
+    std::cerr << "ceiling_server: " << e.displayText() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "ceiling_server: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
