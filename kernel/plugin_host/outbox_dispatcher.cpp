@@ -1,0 +1,158 @@
+#include "plugin_host/outbox_dispatcher.hpp"
+
+#include <Poco/Logger.h>
+
+#include "metrics/metrics.hpp"
+#include "plugin_host/plugin_host.hpp"
+#include "plugin_host/plugin_instance.hpp"
+#include "repository/outbox.hpp"
+
+namespace cxloop::plugin_host {
+namespace {
+
+constexpr const char* kAttemptsHelp = "Outbox items handed to a plugin instance, by target";
+constexpr const char* kSuccessHelp = "Outbox items a plugin instance completed, by target";
+constexpr const char* kFailureHelp =
+    "Outbox attempts that failed, by target and outcome (retry or dead)";
+constexpr const char* kLatencyHelp = "Time a plugin instance took to handle an outbox item";
+
+bool permanent(cxloop_status status) {
+  switch (status) {
+    case CXLOOP_ERR_INVALID:
+    case CXLOOP_ERR_UNSUPPORTED:
+    case CXLOOP_ERR_NOT_FOUND:
+    case CXLOOP_ERR_FORBIDDEN:
+      return true;
+    default:
+      return false;  // UNAVAILABLE, INTERNAL and CONFLICT may pass on a later attempt
+  }
+}
+
+}  // namespace
+
+OutboxDispatcher::OutboxDispatcher(repository::Outbox& outbox, PluginHost& plugins,
+                                   metrics::Registry& metrics, std::string node, int threads,
+                                   std::chrono::milliseconds poll)
+    : outbox_(outbox),
+      plugins_(plugins),
+      metrics_(metrics),
+      node_(std::move(node)),
+      threads_(threads < 1 ? 1 : threads),
+      poll_(poll) {}
+
+OutboxDispatcher::~OutboxDispatcher() { stop(); }
+
+void OutboxDispatcher::start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!workers_.empty()) return;
+  stopping_ = false;
+  for (int i = 0; i < threads_; ++i) workers_.emplace_back([this] { run(); });
+}
+
+void OutboxDispatcher::stop() {
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    workers.swap(workers_);
+  }
+  wakeup_.notify_all();
+  for (auto& worker : workers) worker.join();
+}
+
+void OutboxDispatcher::wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    woken_ = true;
+  }
+  wakeup_.notify_all();
+}
+
+std::size_t OutboxDispatcher::dispatch_due() {
+  std::size_t count = 0;
+  while (dispatch_one()) ++count;
+  return count;
+}
+
+void OutboxDispatcher::run() {
+  Poco::Logger& logger = Poco::Logger::get("cxloop.outbox");
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+    }
+    bool busy = false;
+    try {
+      busy = dispatch_one();
+    } catch (const std::exception& e) {
+      // The database is unreachable or a claim failed: wait a poll interval and try again.
+      logger.error("outbox dispatch failed: %s", std::string(e.what()));
+    }
+    if (busy) continue;
+    std::unique_lock<std::mutex> lock(mutex_);
+    wakeup_.wait_for(lock, poll_, [this] { return stopping_ || woken_; });
+    woken_ = false;
+  }
+}
+
+bool OutboxDispatcher::dispatch_one() {
+  std::vector<repository::OutboxItem> items = outbox_.claim(node_, 1, lease);
+  if (items.empty()) return false;
+  for (const auto& item : items) dispatch(item);
+  return true;
+}
+
+void OutboxDispatcher::dispatch(const repository::OutboxItem& item) {
+  Poco::Logger& logger = Poco::Logger::get("cxloop.outbox");
+  const metrics::Labels target{{"target", item.target}};
+  metrics_.counter_add("cxloop_outbox_dispatch_attempts_total", kAttemptsHelp, target);
+
+  const auto record_failure = [&](const std::string& error, bool dead) {
+    metrics_.counter_add("cxloop_outbox_dispatch_failures_total", kFailureHelp,
+                         {{"target", item.target}, {"outcome", dead ? "dead" : "retry"}});
+    logger.warning("outbox item %s (%s for %s, attempt %s) %s: %s", std::to_string(item.id),
+                   item.operation, item.target, std::to_string(item.attempts + 1),
+                   std::string(dead ? "is dead" : "will be retried"), error);
+    outbox_.fail(item.id, error, dead);
+  };
+
+  PluginInstance* instance = plugins_.find(item.target);
+  if (instance == nullptr) {
+    record_failure("plugin instance '" + item.target +
+                       "' is not running; fix it (GET /api/v1/plugins shows why) and restart",
+                   false);
+    return;
+  }
+
+  nlohmann::json payload;
+  try {
+    payload = nlohmann::json::parse(item.payload_json);
+  } catch (const nlohmann::json::parse_error& e) {
+    record_failure(std::string("payload is not valid JSON: ") + e.what(), true);
+    return;
+  }
+  if (!payload.is_object()) {
+    record_failure("payload must be a JSON object", true);
+    return;
+  }
+  // The plugin's guard against doing the work twice after a lease expired mid-attempt.
+  payload["idempotency_key"] = item.idempotency_key;
+
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    instance->invoke(item.operation, payload.dump());
+  } catch (const PluginCallError& e) {
+    metrics_.observe("cxloop_outbox_dispatch_seconds", kLatencyHelp, target,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                         .count());
+    record_failure(e.what(), permanent(e.status()));
+    return;
+  }
+  metrics_.observe(
+      "cxloop_outbox_dispatch_seconds", kLatencyHelp, target,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  outbox_.complete(item.id);
+  metrics_.counter_add("cxloop_outbox_dispatch_success_total", kSuccessHelp, target);
+}
+
+}  // namespace cxloop::plugin_host

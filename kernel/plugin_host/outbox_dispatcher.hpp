@@ -1,0 +1,75 @@
+// The outbox dispatcher: worker threads that claim due outbox items with a lease and hand each
+// to its target plugin instance's invoke(operation, payload + idempotency_key).
+//   CXLOOP_OK                         -> complete
+//   UNAVAILABLE, INTERNAL, CONFLICT   -> failed attempt, retried with backoff
+//   INVALID, UNSUPPORTED, NOT_FOUND,
+//   FORBIDDEN                         -> dead at once (retrying cannot help)
+//   target instance missing or failed -> failed attempt, retried (a restart may fix it)
+// HTTP threads never wait on a plugin's external system; these workers do.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace cxloop {
+namespace metrics {
+class Registry;
+}
+namespace repository {
+class Outbox;
+struct OutboxItem;
+}  // namespace repository
+}  // namespace cxloop
+
+namespace cxloop::plugin_host {
+
+class PluginHost;
+
+class OutboxDispatcher {
+ public:
+  OutboxDispatcher(repository::Outbox& outbox, PluginHost& plugins, metrics::Registry& metrics,
+                   std::string node, int threads, std::chrono::milliseconds poll);
+  ~OutboxDispatcher();
+  OutboxDispatcher(const OutboxDispatcher&) = delete;
+  OutboxDispatcher& operator=(const OutboxDispatcher&) = delete;
+
+  void start();
+  // Lets in-flight items finish, then joins the workers. Safe to call twice.
+  void stop();
+  // New work was enqueued: wake a sleeping worker instead of waiting for the next poll.
+  void wake();
+
+  // Claims and dispatches due items on the calling thread until none is due; returns how
+  // many were dispatched (for tests and `cxloopctl`, which run no workers).
+  std::size_t dispatch_due();
+
+  // How long a claimed item stays ours; a node that dies mid-item releases it by expiry.
+  static constexpr std::chrono::seconds lease{300};
+
+ private:
+  void run();
+  // Claims one due item and dispatches it; false when nothing was due.
+  bool dispatch_one();
+  void dispatch(const repository::OutboxItem& item);
+
+  repository::Outbox& outbox_;
+  PluginHost& plugins_;
+  metrics::Registry& metrics_;
+  std::string node_;
+  int threads_;
+  std::chrono::milliseconds poll_;
+
+  std::mutex mutex_;
+  std::condition_variable wakeup_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace cxloop::plugin_host
