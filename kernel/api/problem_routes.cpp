@@ -1,0 +1,103 @@
+// /api/v1/problems: root causes, the cases linked to them, their lifecycle and their reach.
+#include "api/domain_routes.hpp"
+
+#include "api/auth.hpp"
+#include "api/idempotency.hpp"
+#include "api/request_body.hpp"
+#include "api/rest_support.hpp"
+#include "http/api_error.hpp"
+#include "workflow/impact.hpp"
+#include "workflow/problems.hpp"
+
+namespace cxloop::api {
+
+namespace {
+
+// Problems are addressed by id or by their number ("PRB-000045").
+std::int64_t problem_id(const http::HttpRequest& request,
+                        const workflow::ProblemService& problems) {
+  const std::string& text = request.params.at("id");
+  if (text.rfind("PRB-", 0) == 0) {
+    return problems.find_by_number(text).at("id").get<std::int64_t>();
+  }
+  return path_id(request, "id");
+}
+
+std::int64_t required_id(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0) {
+    throw http::ApiError::bad_request(std::string("send '") + key + "' as a positive integer id",
+                                      std::string("/") + key);
+  }
+  return it->get<std::int64_t>();
+}
+
+}  // namespace
+
+void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotency,
+                             workflow::ProblemService& problems) {
+  routes.add("POST", "/api/v1/problems", {Role::agent},
+             [&](http::HttpRequest& request, const Principal& who) {
+               return idempotency.run(who.actor(), request, [&] {
+                 return json_response(201,
+                                      problems.create(parse_object_body(request), actor_of(who)));
+               });
+             });
+  routes.add("GET", "/api/v1/problems", {Role::agent},
+             [&](http::HttpRequest& request, const Principal&) {
+               return json_response(200, problems.list(query_object(request)).to_json());
+             });
+  routes.add("GET", "/api/v1/problems/{id}", {Role::agent},
+             [&](http::HttpRequest& request, const Principal&) {
+               return json_response(200, problems.get(problem_id(request, problems)));
+             });
+  routes.add("PATCH", "/api/v1/problems/{id}", {Role::agent},
+             [&](http::HttpRequest& request, const Principal& who) {
+               auto body = parse_object_body(request);
+               return json_response(200, problems.update(problem_id(request, problems), body,
+                                                         if_match_revision(request),
+                                                         actor_of(who)));
+             });
+  routes.add("POST", "/api/v1/problems/{id}/transition", {Role::agent},
+             [&](http::HttpRequest& request, const Principal& who) {
+               auto body = parse_object_body(request);
+               reject_unknown_fields(body, {"state"});
+               if (!body.contains("state") || !body["state"].is_string()) {
+                 throw http::ApiError::bad_request(
+                     "send the target state as a string, e.g. {\"state\": \"investigating\"}",
+                     "/state");
+               }
+               return json_response(200, problems.transition(problem_id(request, problems),
+                                                             body["state"].get<std::string>(),
+                                                             if_match_revision(request),
+                                                             actor_of(who)));
+             });
+  routes.add("POST", "/api/v1/problems/{id}/cases", {Role::agent},
+             [&](http::HttpRequest& request, const Principal& who) {
+               auto body = parse_object_body(request);
+               reject_unknown_fields(body, {"case_id", "move"});
+               bool move = false;
+               if (body.contains("move")) {
+                 if (!body["move"].is_boolean()) {
+                   throw http::ApiError::bad_request("'move' must be true or false", "/move");
+                 }
+                 move = body["move"].get<bool>();
+               }
+               auto result = problems.link_case(problem_id(request, problems),
+                                                required_id(body, "case_id"), move, actor_of(who));
+               return json_response(200, result);
+             });
+  routes.add("DELETE", "/api/v1/problems/{id}/cases/{case_id}", {Role::agent},
+             [&](http::HttpRequest& request, const Principal& who) {
+               return json_response(200, problems.unlink_case(problem_id(request, problems),
+                                                              path_id(request, "case_id"),
+                                                              actor_of(who)));
+             });
+  routes.add("GET", "/api/v1/problems/{id}/impact", {Role::agent},
+             [&](http::HttpRequest& request, const Principal&) {
+               return json_response(200,
+                                    problems.impact(problem_id(request, problems)).to_json());
+             });
+}
+
+}  // namespace cxloop::api
