@@ -1,0 +1,40 @@
+// The workflow services wired together over one context: what the REST API, the plugin host
+// and cxloopctl hold to reach the business rules.
+#pragma once
+
+#include "workflow/articles.hpp"
+#include "workflow/assets.hpp"
+#include "workflow/cases.hpp"
+#include "workflow/customers.hpp"
+#include "workflow/departments.hpp"
+#include "workflow/problems.hpp"
+#include "workflow/solutions.hpp"
+#include "workflow/tokens.hpp"
+#include "workflow/workflow_context.hpp"
+
+namespace cxloop::workflow {
+
+struct DomainServices {
+  explicit DomainServices(WorkflowContext& context)
+      : customers(context),
+        assets(context),
+        cases(context, customers),
+        problems(context),
+        solutions(context),
+        articles(context),
+        departments(context),
+        tokens(context) {}
+  DomainServices(const DomainServices&) = delete;
+  DomainServices& operator=(const DomainServices&) = delete;
+
+  CustomerService customers;
+  AssetService assets;
+  CaseService cases;
+  ProblemService problems;
+  SolutionService solutions;
+  ArticleService articles;
+  DepartmentService departments;
+  TokenService tokens;
+};
+
+}  // namespace cxloop::workflow
