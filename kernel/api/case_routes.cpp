@@ -5,6 +5,7 @@
 #include "api/idempotency.hpp"
 #include "api/request_body.hpp"
 #include "api/rest_support.hpp"
+#include "workflow/domain_services.hpp"
 #include "http/api_error.hpp"
 #include "workflow/cases.hpp"
 
@@ -24,7 +25,8 @@ std::int64_t case_id(const http::HttpRequest& request, const workflow::CaseServi
 }  // namespace
 
 void register_case_routes(SecuredRoutes& routes, IdempotencyStore& idempotency,
-                          workflow::CaseService& cases) {
+                          workflow::DomainServices& domain) {
+  auto& cases = domain.cases;
   routes.add("POST", "/api/v1/cases", {Role::agent, Role::ingest},
              [&](http::HttpRequest& request, const Principal& who) {
                return idempotency.run(who.actor(), request, [&] {

@@ -5,12 +5,14 @@
 #include "api/idempotency.hpp"
 #include "api/request_body.hpp"
 #include "api/rest_support.hpp"
+#include "workflow/domain_services.hpp"
 #include "workflow/customers.hpp"
 
 namespace cxloop::api {
 
 void register_customer_routes(SecuredRoutes& routes, IdempotencyStore& idempotency,
-                              workflow::CustomerService& customers) {
+                              workflow::DomainServices& domain) {
+  auto& customers = domain.customers;
   const std::set<Role> readers{Role::agent};
 
   routes.add("POST", "/api/v1/customers", {Role::agent},

@@ -5,9 +5,12 @@
 #include "api/idempotency.hpp"
 #include "api/request_body.hpp"
 #include "api/rest_support.hpp"
+#include "workflow/domain_services.hpp"
 #include "http/api_error.hpp"
 #include "workflow/impact.hpp"
+#include "repository/event_log.hpp"
 #include "workflow/problems.hpp"
+#include "workflow/solutions.hpp"
 
 namespace cxloop::api {
 
@@ -35,7 +38,9 @@ std::int64_t required_id(const nlohmann::json& body, const char* key) {
 }  // namespace
 
 void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotency,
-                             workflow::ProblemService& problems) {
+                             workflow::DomainServices& domain, repository::EventLog& event_log) {
+  auto& problems = domain.problems;
+  auto& solutions = domain.solutions;
   routes.add("POST", "/api/v1/problems", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                return idempotency.run(who.actor(), request, [&] {
@@ -97,6 +102,33 @@ void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
              [&](http::HttpRequest& request, const Principal&) {
                return json_response(200,
                                     problems.impact(problem_id(request, problems)).to_json());
+             });
+  routes.add("GET", "/api/v1/problems/{id}/solution", {Role::agent},
+             [&](http::HttpRequest& request, const Principal&) {
+               return json_response(200, solutions.get(problem_id(request, problems)));
+             });
+  routes.add("PUT", "/api/v1/problems/{id}/solution", {Role::agent},
+             [&](http::HttpRequest& request, const Principal& who) {
+               auto body = parse_object_body(request);
+               return json_response(200, solutions.put(problem_id(request, problems), body,
+                                                       if_match_revision(request), actor_of(who)));
+             });
+  routes.add("GET", "/api/v1/problems/{id}/events", {Role::agent},
+             [&](http::HttpRequest& request, const Principal&) {
+               std::int64_t id = problem_id(request, problems);
+               problems.get(id);  // 404 for an unknown problem rather than an empty list
+               nlohmann::json items = nlohmann::json::array();
+               for (const auto& event : event_log.for_subject("problem:" + std::to_string(id),
+                                                              query_integer(request, "after", 0),
+                                                              500)) {
+                 items.push_back({{"id", event.id},
+                                  {"type", event.type},
+                                  {"subject", event.subject},
+                                  {"actor", event.actor},
+                                  {"at", event.at},
+                                  {"data", nlohmann::json::parse(event.data_json)}});
+               }
+               return json_response(200, nlohmann::json{{"items", items}});
              });
 }
 

@@ -59,6 +59,7 @@ class JsonLinesReader : public RecordReader {
   }
 
   std::size_t bytes_read() const override { return bytes_; }
+  Format format() const override { return Format::json_lines; }
 
  private:
   std::istream& input_;
@@ -85,6 +86,7 @@ class CsvReader : public RecordReader {
   }
 
   std::size_t bytes_read() const override { return bytes_; }
+  Format format() const override { return Format::csv; }
 
  private:
   static void on_field(void* data, std::size_t size, void* self) {

@@ -29,6 +29,7 @@ class RecordReader {
   virtual bool next(Record& record) = 0;
   // Bytes consumed so far (for progress bars).
   virtual std::size_t bytes_read() const = 0;
+  virtual Format format() const = 0;
 
   static std::unique_ptr<RecordReader> open(std::istream& input, Format format);
 };

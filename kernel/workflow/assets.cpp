@@ -76,21 +76,6 @@ std::int64_t owner_id(soci::session& tx, const AssetRow& row) {
 
 }  // namespace
 
-AssetImportError::AssetImportError(std::vector<RowError> rows)
-    : DomainError(ErrorKind::invalid,
-                  std::to_string(rows.size()) + " row(s) refused, nothing imported; first: row " +
-                      std::to_string(rows.front().row) + ": " + rows.front().message,
-                  "/" + std::to_string(rows.front().row - 1) + rows.front().field),
-      rows_(std::move(rows)) {}
-
-nlohmann::json AssetImportError::to_json() const {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& row : rows_) {
-    out.push_back({{"row", row.row}, {"field", row.field}, {"message", row.message}});
-  }
-  return out;
-}
-
 nlohmann::json AssetService::create(const nlohmann::json& in, const Actor& actor) {
   AssetRow row = parse_row(in);
   ChangeEvents changes;
@@ -114,7 +99,7 @@ nlohmann::json AssetService::bulk_insert(const nlohmann::json& rows, const Actor
   if (!rows.is_array() || rows.empty()) {
     throw DomainError(ErrorKind::invalid, "send the assets as a non-empty JSON array");
   }
-  std::vector<AssetImportError::RowError> errors;
+  std::vector<BulkImportError::RowError> errors;
   std::vector<AssetRow> parsed;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     try {
@@ -123,13 +108,13 @@ nlohmann::json AssetService::bulk_insert(const nlohmann::json& rows, const Actor
       errors.push_back({i + 1, error.field(), error.what()});
     }
   }
-  if (!errors.empty()) throw AssetImportError(std::move(errors));
+  if (!errors.empty()) throw BulkImportError(std::move(errors));
 
   ChangeEvents changes;
   std::size_t inserted = 0;
   context_.db.write([&](soci::session& tx) {
     changes.clear();
-    std::vector<AssetImportError::RowError> owner_errors;
+    std::vector<BulkImportError::RowError> owner_errors;
     std::vector<std::int64_t> owners;
     for (std::size_t i = 0; i < parsed.size(); ++i) {
       try {
@@ -138,7 +123,7 @@ nlohmann::json AssetService::bulk_insert(const nlohmann::json& rows, const Actor
         owner_errors.push_back({i + 1, error.field(), error.what()});
       }
     }
-    if (!owner_errors.empty()) throw AssetImportError(std::move(owner_errors));
+    if (!owner_errors.empty()) throw BulkImportError(std::move(owner_errors));
     std::string now = now_rfc3339();
     std::int64_t first = 0, last = 0;
     for (std::size_t i = 0; i < parsed.size(); ++i) {

@@ -1,5 +1,7 @@
 #include "workflow/customers.hpp"
 
+#include "workflow/bulk_import_error.hpp"
+
 #include <soci/soci.h>
 
 #include "repository/database.hpp"
@@ -128,6 +130,29 @@ nlohmann::json CustomerService::create(const nlohmann::json& in, const Actor& ac
   });
   changes.publish(context_);
   return customer;
+}
+
+nlohmann::json CustomerService::bulk_insert(const nlohmann::json& rows, const Actor& actor) {
+  if (!rows.is_array() || rows.empty()) {
+    throw DomainError(ErrorKind::invalid, "send the customers as a non-empty JSON array");
+  }
+  ChangeEvents changes;
+  context_.db.write([&](soci::session& tx) {
+    changes.clear();
+    std::vector<BulkImportError::RowError> errors;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      try {
+        require_object(rows[i], kFields, "customer");
+        insert(tx, rows[i], actor, changes);
+      } catch (const DomainError& error) {
+        errors.push_back({i + 1, error.field(), error.what()});
+      }
+    }
+    // Throwing rolls the whole batch back.
+    if (!errors.empty()) throw BulkImportError(std::move(errors));
+  });
+  changes.publish(context_);
+  return {{"inserted", rows.size()}};
 }
 
 nlohmann::json CustomerService::update(std::int64_t id, const nlohmann::json& in,

@@ -32,6 +32,10 @@ class CustomerService {
   // Fields: name, email, phone, preferred_channel, region, tier, language, opt_outs,
   // attributes; at least one of email and phone. Taken email/phone: conflict.
   nlohmann::json create(const nlohmann::json& fields, const Actor& actor);
+  // All rows or none, in one transaction: each row is a create() request; BulkImportError
+  // lists every bad row (invalid fields, or an e-mail/phone already taken, also by an
+  // earlier row of the same batch). Returns {"inserted": n}.
+  nlohmann::json bulk_insert(const nlohmann::json& rows, const Actor& actor);
   // Changes the given fields (null clears an optional one). expected_revision, when given,
   // must match the stored revision (stale_revision otherwise).
   nlohmann::json update(std::int64_t id, const nlohmann::json& fields,

@@ -1,0 +1,53 @@
+// The kernel's REST surface in one place: register_routes() adds every kernel route to the
+// router. ApiContext is what route handlers may reach; new route groups take what they need
+// from it (add members here rather than reaching into the Server).
+#pragma once
+
+namespace cxloop {
+namespace config {
+struct Config;
+}
+namespace repository {
+class Database;
+class Outbox;
+class EventLog;
+}  // namespace repository
+namespace http {
+class Router;
+}
+namespace metrics {
+class Registry;
+}
+namespace plugin_host {
+class PluginHost;
+}
+namespace events {
+class EventBus;
+}
+namespace workflow {
+class OperationTable;
+}
+}  // namespace cxloop
+
+namespace cxloop::api {
+
+struct ApiContext {
+  const config::Config& config;
+  repository::Database& db;
+  http::Router& router;
+  metrics::Registry& metrics;
+  plugin_host::PluginHost& plugins;
+  events::EventBus& events;
+  repository::Outbox& outbox;
+  repository::EventLog& event_log;
+  workflow::OperationTable& operations;
+};
+
+// Registers every kernel route. Called once at start-up, before plugins add theirs.
+void register_routes(ApiContext& context);
+
+// Operations routes: GET /healthz, /readyz, /metrics and /api/v1/plugins, plus the scrape-time
+// gauges for plugin states, event bus depth and outbox counts (ops_routes.cpp).
+void register_ops_routes(ApiContext& context);
+
+}  // namespace cxloop::api
