@@ -19,7 +19,6 @@
 # BUILD_DIR (build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
 
 duration=${BENCH_DURATION:-10}
 warmup=${BENCH_WARMUP:-2}
@@ -94,16 +93,19 @@ if selected intake-sqlite || selected footprint; then
 fi
 
 # --- servers: started in the background, all stopped on exit ------------------------------
-work=$(mktemp -d "$root/$build_dir/bench-run.XXXXXX")  # same disk as the build, not tmpfs
+work=$(mktemp -d "$(cd "$build_dir" && pwd)/bench-run.XXXXXX")  # the project's disk, not tmpfs
 server_pids=()
 cleanup() {
-  local pid
+  local pid until=$((SECONDS + 10))
   for pid in "${server_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${server_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${server_pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < until)); do pause 0.02; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 # A bash-only pause (no fork per poll): read with a timeout on a FIFO nobody writes to.
 mkfifo "$work/tick"
@@ -111,19 +113,35 @@ exec {tick_fd}<>"$work/tick"
 pause() { read -r -t "$1" -u "$tick_fd" _ || true; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# Sets found_port from the first "listening on 127.0.0.1:PORT" line of LOG (no fork).
+find_port() {
+  local line
+  found_port=""
+  while IFS= read -r line; do
+    if [[ $line =~ listening\ on\ 127\.0\.0\.1:([0-9]+) ]]; then
+      found_port=${BASH_REMATCH[1]}
+      return 0
+    fi
+  done <"$1"
+  return 1
+}
+
 # start_server LOG TIMEOUT_S COMMAND...: sets server_pid and server_port once the program
 # printed "listening on 127.0.0.1:PORT"; returns 1 (log tail shown) if it exits or times out.
 start_server() {
   local log=$1 timeout_s=$2
   shift 2
+  : >"$log"
   "$@" >"$log" 2>&1 &
   server_pid=$!
   server_pids+=("$server_pid")
-  local deadline=$(($(now_ms) + timeout_s * 1000))
+  local until=$((SECONDS + timeout_s))
   server_port=""
-  while (($(now_ms) < deadline)); do
-    server_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -1)
-    [[ -n $server_port ]] && return 0
+  while ((SECONDS <= until)); do
+    if find_port "$log"; then
+      server_port=$found_port
+      return 0
+    fi
     kill -0 "$server_pid" 2>/dev/null || break
     pause 0.005
   done
@@ -136,8 +154,8 @@ start_server() {
 stop_server() {
   [[ -n ${server_pid:-} ]] || return 0
   kill -TERM "$server_pid" 2>/dev/null || true
-  local deadline=$(($(now_ms) + 10000))
-  while kill -0 "$server_pid" 2>/dev/null && (($(now_ms) < deadline)); do pause 0.02; done
+  local until=$((SECONDS + 10))
+  while kill -0 "$server_pid" 2>/dev/null && ((SECONDS < until)); do pause 0.02; done
   kill -KILL "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   local pid still=()
@@ -258,24 +276,25 @@ run_intake_sqlite() {
   local rss
   rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || true)
   emit "{\"workload\":\"$name-memory\",\"rss_after_load_kb\":${rss:-null}}"
+  table+=("$(printf '%-16s resident memory after the load: %s MiB' "$name" "$((${rss:-0} / 1024))")")
   stop_server
 }
 
 # start_to_ready DIR: sets ready_ms to the milliseconds from exec to the first /readyz 200
 # (bounded at 30 s); the server keeps running (server_pid) until stop_server.
 start_to_ready() {
-  local dir=$1 started port="" deadline
-  write_config "$dir/cxloop.json" "$dir/data"
+  local dir=$1 started port="" until=$((SECONDS + 30))
   mkdir -p "$dir/data"
+  write_config "$dir/cxloop.json" "$dir/data"
+  : >"$dir/server.log"  # a previous start's "listening on" line must not be read as this one's
   started=$(now_ms)
-  deadline=$((started + 30000))
   "$cxloopd_bin" --config "$dir/cxloop.json" >"$dir/server.log" 2>&1 &
   server_pid=$!
   server_pids+=("$server_pid")
-  while (($(now_ms) < deadline)); do
-    if [[ -z $port ]]; then
-      port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$dir/server.log" | head -1)
-    fi
+  # Polled without forks (bash reads and /dev/tcp), so the loop does not slow the start-up
+  # it measures on a 2-core machine.
+  while ((SECONDS <= until)); do
+    [[ -n $port ]] || { find_port "$dir/server.log" && port=$found_port; }
     if [[ -n $port ]] && ready "$port" 2>/dev/null; then
       ready_ms=$(($(now_ms) - started))
       return 0

@@ -82,9 +82,7 @@ class GroupCommitWriter {
     std::unique_lock<std::mutex> lock(mutex_);
     queue_.push_back(&pending);
     queued_.notify_one();
-    // Every waiter shares one condition variable and checks its own flag under the same
-    // mutex, so the writer never touches a Pending after its owner may have returned.
-    committed_.wait(lock, [&] { return pending.done; });
+    pending.committed.wait(lock, [&] { return pending.done; });
     if (pending.error) throw std::runtime_error(*pending.error);
     return pending.id;
   }
@@ -93,6 +91,10 @@ class GroupCommitWriter {
   struct Pending {
     CaseRow row;
     bool done = false;
+    // Its own condition variable, so a commit wakes only the requests it holds. The writer
+    // signals it with mutex_ held: the owner cannot return (and destroy it) before the
+    // writer lets go of mutex_, after which the writer no longer touches it.
+    std::condition_variable committed;
     std::int64_t id = 0;
     std::optional<std::string> error;
   };
@@ -116,11 +118,11 @@ class GroupCommitWriter {
         batch.swap(queue_);
       }
       commit(batch);
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        for (Pending* pending : batch) pending->done = true;
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (Pending* pending : batch) {
+        pending->done = true;
+        pending->committed.notify_one();
       }
-      committed_.notify_all();
     }
   }
 
@@ -162,7 +164,6 @@ class GroupCommitWriter {
   sqlite3_stmt* insert_ = nullptr;
   std::mutex mutex_;
   std::condition_variable queued_;
-  std::condition_variable committed_;
   std::vector<Pending*> queue_;
   bool stopping_ = false;
   std::thread thread_;
