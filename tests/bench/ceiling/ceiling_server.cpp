@@ -38,7 +38,7 @@
 namespace {
 
 struct CaseRow {
-  std::string email, channel, subject, description, sku, batch;
+  std::string email, channel, subject, body, sku, batch;
 };
 
 // One writer thread owns the only connection. Callers queue a row and block until the
@@ -53,10 +53,10 @@ class GroupCommitWriter {
     exec("PRAGMA synchronous=FULL");
     exec(
         "CREATE TABLE IF NOT EXISTS cases (id INTEGER PRIMARY KEY, customer_email TEXT NOT NULL,"
-        " channel TEXT NOT NULL, subject TEXT NOT NULL, description TEXT NOT NULL, sku TEXT,"
+        " channel TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, sku TEXT,"
         " batch TEXT, created_at INTEGER NOT NULL)");
     const char* sql =
-        "INSERT INTO cases (customer_email, channel, subject, description, sku, batch,"
+        "INSERT INTO cases (customer_email, channel, subject, body, sku, batch,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, strftime('%s','now'))";
     if (sqlite3_prepare_v2(db_, sql, -1, &insert_, nullptr) != SQLITE_OK) {
       throw std::runtime_error(std::string("cannot prepare insert: ") + sqlite3_errmsg(db_));
@@ -137,8 +137,8 @@ class GroupCommitWriter {
     }
     for (Pending* pending : batch) {
       const CaseRow& row = pending->row;
-      const std::string* values[] = {&row.email,       &row.channel, &row.subject,
-                                     &row.description, &row.sku,     &row.batch};
+      const std::string* values[] = {&row.email, &row.channel, &row.subject,
+                                     &row.body,  &row.sku,     &row.batch};
       for (int i = 0; i < 6; ++i) {
         sqlite3_bind_text(insert_, i + 1, values[i]->data(), static_cast<int>(values[i]->size()),
                           SQLITE_STATIC);
@@ -197,21 +197,23 @@ class CaseIntakeHandler : public Poco::Net::HTTPRequestHandler {
     std::string text;
     if (request.getContentLength() > 0) text.reserve(request.getContentLength());
     Poco::StreamCopier::copyToString(request.stream(), text);
-    const nlohmann::json body = nlohmann::json::parse(text, nullptr, false);
+    const nlohmann::json request_json = nlohmann::json::parse(text, nullptr, false);
     CaseRow row;
-    if (body.is_object()) {
-      row.subject = string_field(body, "subject");
-      row.description = string_field(body, "description");
-      row.channel = string_field(body, "channel");
-      row.sku = string_field(body, "sku");
-      row.batch = string_field(body, "batch");
-      if (auto customer = body.find("customer"); customer != body.end() && customer->is_object())
+    if (request_json.is_object()) {
+      row.subject = string_field(request_json, "subject");
+      row.body = string_field(request_json, "body");
+      row.channel = string_field(request_json, "channel");
+      row.sku = string_field(request_json, "sku");
+      row.batch = string_field(request_json, "batch");
+      if (auto customer = request_json.find("customer");
+          customer != request_json.end() && customer->is_object())
         row.email = string_field(*customer, "email");
     }
-    if (row.subject.empty() || row.email.empty() || row.channel.empty()) {
+    if (row.subject.empty() || row.body.empty() || row.email.empty() || row.channel.empty()) {
       send_json(response, HTTPResponse::HTTP_BAD_REQUEST,
-                {{"title", "the body must be a JSON object with subject, channel and "
-                           "customer.email strings"}});
+                {{"title",
+                  "the body must be a JSON object with subject, body, channel and "
+                  "customer.email strings"}});
       return;
     }
     static std::atomic<std::int64_t> answered{0};

@@ -3,7 +3,8 @@
 --
 --   wrk -t1 -c64 -d10s -s case_intake.lua http://127.0.0.1:PORT/api/v1/cases [-- BEARER_TOKEN]
 --
--- Subjects, descriptions, products and channels vary per request. 30% of the requests come
+-- Subjects, message texts, products and channels vary per request. The body follows the
+-- CaseIntake schema of the REST API (kernel/api/openapi.json). 30% of the requests come
 -- from returning customers (one of 1000 fixed e-mail addresses, so the server finds an
 -- existing customer); the rest from new customers whose address is unique to this run.
 -- done() prints one line "BENCH_RESULT {json}" that tests/bench/run.sh reads.
@@ -17,7 +18,7 @@ local last_names = { "Novak", "Schmidt", "Okafor", "Lindqvist", "Moreau", "Tanak
   "Kowalski", "Haddad", "Jensen", "Rossi", "Yilmaz", "Byrne", "Costa", "Ivanova", "Weber" }
 local channels = { "web", "web", "web", "email", "email", "chat", "sms", "phone" }
 
--- Each problem: category, product, subject and a description, so that similar cases exist
+-- Each problem: category, product, subject and message text, so that similar cases exist
 -- across customers and channels (what the analytics side groups into problems).
 local problems = {
   { "shipping", "BLD-500", "Order %d has not arrived",
@@ -47,7 +48,7 @@ local problems = {
 }
 
 local body_format = '{"channel":"%s","customer":{"email":"%s","name":"%s %s"},'
-  .. '"subject":"%s","description":"%s","category":"%s","sku":"%s","batch":"%s",'
+  .. '"subject":"%s","body":"%s","category":"%s","sku":"%s","batch":"%s",'
   .. '"priority":"normal"}'
 
 local threads = {}  -- only used in the main Lua state, by setup()
