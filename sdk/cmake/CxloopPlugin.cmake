@@ -54,8 +54,15 @@ function(cxloop_add_plugin)
   endif()
   set(output_dir "${output_root}/${P_NAME}")
 
+  # In the cxloop tree the SDK is the cxloop_sdk target; from the installed package it is
+  # the imported cxloop::cxloop_sdk.
+  if(TARGET cxloop_sdk)
+    set(sdk_target cxloop_sdk)
+  else()
+    set(sdk_target cxloop::cxloop_sdk)
+  endif()
   add_library(${P_NAME} MODULE ${P_SOURCES})
-  target_link_libraries(${P_NAME} PRIVATE ${CXLOOP_SDK_TARGET} ${P_LIBS})
+  target_link_libraries(${P_NAME} PRIVATE ${sdk_target} ${P_LIBS})
   set_target_properties(${P_NAME} PROPERTIES
     CXX_VISIBILITY_PRESET hidden
     C_VISIBILITY_PRESET hidden

@@ -1,0 +1,117 @@
+// The outbox dispatcher hands claimed items to their target instance and records the outcome:
+// done, a retry with backoff, or dead at once when retrying cannot help.
+#include <catch2/catch.hpp>
+
+#include "plugin_host/outbox_dispatcher.hpp"
+#include "plugin_host/plugin_host.hpp"
+#include "plugin_host_fixture.hpp"
+
+using cxloop::config::PluginInstanceConfig;
+using cxloop::plugin_host::OutboxDispatcher;
+using cxloop::plugin_host::PluginHost;
+using cxloop::repository::Outbox;
+using cxloop::repository::OutboxItem;
+using cxloop::repository::RetryPolicy;
+using cxloop::testing::PluginHostFixture;
+using Catch::Matchers::Contains;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A fixture with one running probe connector named "tracker". The retry delay is long, so an
+// item that failed once is never due again within a test.
+struct Dispatching {
+  Dispatching() {
+    f.outbox = std::make_unique<Outbox>(*f.db, RetryPolicy{8, 10min, 60min});
+    PluginInstanceConfig config;
+    config.name = "tracker";
+    config.plugin = "probe_connector";
+    config.settings_json = R"({"greeting": "hi"})";
+    host.load({config});
+  }
+  // The only item in the outbox.
+  OutboxItem only_item() {
+    auto item = f.outbox->find(1);
+    REQUIRE(item.has_value());
+    return *item;
+  }
+
+  PluginHostFixture f;
+  PluginHost host{f.env(), {CXLOOP_FAKE_PLUGIN_DIR}};
+  OutboxDispatcher dispatcher{*f.outbox, host, f.metrics, "node-a", 2, 20ms};
+};
+
+}  // namespace
+
+TEST_CASE("A successful invoke completes the item and counts a success") {
+  Dispatching d;
+  REQUIRE(d.f.outbox->enqueue("tracker", "probe.record", R"({"n": 1})", "key-1"));
+  CHECK(d.dispatcher.dispatch_due() == 1);
+  CHECK(d.only_item().state == "done");
+  CHECK(d.f.kv->get("tracker", "recorded").has_value());
+  CHECK_THAT(d.f.metric_line("cxloop_outbox_dispatch_success_total", "target=\"tracker\""),
+             Contains("} 1"));
+  CHECK_THAT(d.f.metric_line("cxloop_outbox_dispatch_attempts_total", "target=\"tracker\""),
+             Contains("} 1"));
+}
+
+TEST_CASE("An UNAVAILABLE plugin leaves the item pending for a retry with its error") {
+  Dispatching d;
+  REQUIRE(d.f.outbox->enqueue("tracker", "probe.unavailable", "{}", "key-1"));
+  CHECK(d.dispatcher.dispatch_due() == 1);
+  const OutboxItem item = d.only_item();
+  CHECK(item.state == "pending");
+  CHECK(item.attempts == 1);
+  CHECK_THAT(item.last_error, Contains("downstream is down"));
+  CHECK_THAT(d.f.metric_line("cxloop_outbox_dispatch_failures_total", "outcome=\"retry\""),
+             Contains("target=\"tracker\""));
+}
+
+TEST_CASE("An exception inside the plugin is INTERNAL and retried") {
+  Dispatching d;
+  REQUIRE(d.f.outbox->enqueue("tracker", "probe.throw_std", "{}", "key-1"));
+  d.dispatcher.dispatch_due();
+  CHECK(d.only_item().state == "pending");
+  CHECK_THAT(d.only_item().last_error, Contains("probe failure on purpose"));
+}
+
+TEST_CASE("An INVALID or UNSUPPORTED answer makes the item dead at once") {
+  Dispatching d;
+  const std::string operation = GENERATE("probe.invalid", "no.such.operation");
+  REQUIRE(d.f.outbox->enqueue("tracker", operation, "{}", "key-1"));
+  d.dispatcher.dispatch_due();
+  const OutboxItem item = d.only_item();
+  CHECK(item.state == "dead");
+  CHECK(item.attempts == 1);
+  CHECK_FALSE(item.last_error.empty());
+}
+
+TEST_CASE("An item for an instance that is not running waits for a retry") {
+  Dispatching d;
+  REQUIRE(d.f.outbox->enqueue("ghost", "push", "{}", "key-1"));
+  d.dispatcher.dispatch_due();
+  const OutboxItem item = d.only_item();
+  CHECK(item.state == "pending");
+  CHECK_THAT(item.last_error, Contains("'ghost'") && Contains("not running"));
+}
+
+TEST_CASE("A payload that is not a JSON object is dead at once") {
+  Dispatching d;
+  REQUIRE(d.f.outbox->enqueue("tracker", "probe.record", "[1, 2]", "key-1"));
+  d.dispatcher.dispatch_due();
+  CHECK(d.only_item().state == "dead");
+  CHECK_THAT(d.only_item().last_error, Contains("JSON object"));
+}
+
+TEST_CASE("Started workers dispatch enqueued work until stopped") {
+  Dispatching d;
+  d.dispatcher.start();
+  REQUIRE(d.f.outbox->enqueue("tracker", "probe.record", R"({"n": 5})", "key-1"));
+  d.dispatcher.wake();
+  CHECK(PluginHostFixture::eventually([&] { return d.only_item().state == "done"; }));
+  d.dispatcher.stop();
+  d.dispatcher.stop();  // a second stop is harmless
+  const auto recorded = d.f.kv->get("tracker", "recorded");
+  REQUIRE(recorded.has_value());
+  CHECK_THAT(*recorded, Contains("\"n\":5") && Contains("key-1"));
+}
