@@ -1,10 +1,12 @@
 // Splits a migration file into the statements it holds, so each runs on its own and an
 // error names the statement that failed.
 //
-// The rule, which our migration files follow: a statement ends with ';' as the last thing on
-// its line (only whitespace or a "-- comment" may follow). Lines that are only comments never
-// end a statement, and statements holding nothing but comments are dropped. Semicolons inside
-// a line (in string literals, for example) do not split. A final statement may omit the ';'.
+// The rule our migration files follow: a statement ends with ';' as the last code on its line
+// (only whitespace or a "-- comment" may follow). A ';' elsewhere does not split: inside a
+// line, in a string literal, in a "--" comment, in a PostgreSQL dollar-quoted body ($$...$$),
+// or inside a block that BEGIN (SQLite CREATE TRIGGER bodies) or CASE opened and END has not
+// yet closed. Statements holding nothing but comments are dropped. A final statement may omit
+// its ';'.
 #pragma once
 
 #include <string>

@@ -151,9 +151,12 @@ void PostgresqlDatabase::exclusive(const Job& job) {
     job(sql);
   } catch (...) {
     // Leave no transaction open on a session that goes back to the pool.
-    try {
-      sql << "ROLLBACK";
-    } catch (...) {
+    PGconn* conn = static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+      try {
+        sql << "ROLLBACK";
+      } catch (...) {
+      }
     }
     throw;
   }
