@@ -36,6 +36,15 @@ struct WorkerConfig {
   std::chrono::milliseconds outbox_poll{200};
 };
 
+// Business settings the workflow rules read.
+struct DomainConfig {
+  // Case and problem categories; the five built-in ones plus any the config adds.
+  std::vector<std::string> categories = {"billing", "product_quality", "shipping",
+                                         "documentation", "other"};
+  // Calling code ("+44") for phone numbers written without one; empty refuses them.
+  std::string default_country_code;
+};
+
 struct PluginInstanceConfig {
   std::string name;           // instance name, unique (the key under plugins.instances)
   std::string plugin;         // manifest name of the plugin to load
@@ -52,6 +61,7 @@ struct Config {
   LoggingConfig logging;
   repository::DatabaseOptions storage;
   WorkerConfig workers;
+  DomainConfig domain;
   std::vector<std::string> plugin_dirs;  // searched in order; empty: the built-in default
   std::vector<PluginInstanceConfig> plugins;
 };
@@ -69,5 +79,9 @@ class ConfigError : public std::runtime_error {
 
 Config load_config_file(const std::string& path);
 Config load_config_text(const std::string& json_text, const std::string& source = "<text>");
+
+// Applies environment overrides after loading: CXLOOP_STORAGE_URL replaces storage.url, so
+// tests and benchmarks can point one config file at another database.
+void apply_environment(Config& config);
 
 }  // namespace cxloop::config

@@ -27,6 +27,8 @@ class EventBus {
   void publish(const Event& event);
   // Events queued and not yet delivered (for /metrics).
   std::size_t queued() const;
+  // Callback invocations that threw, since the bus started (for /metrics).
+  std::size_t failed() const;
   // Delivers what is queued, then stops the workers.
   void stop();
 

@@ -15,6 +15,11 @@ using Labels = std::map<std::string, std::string>;
 
 class Registry {
  public:
+  Registry();
+  ~Registry();  // defined where Family is complete
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
   // help is written once per family; the first call defines the family's kind.
   void counter_add(const std::string& name, const std::string& help, const Labels& labels,
                    double value = 1.0);
