@@ -27,7 +27,7 @@ import sys
 import threading
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 log = logging.getLogger("smtp_sink")
 
@@ -64,6 +64,15 @@ class MaildirDelivery:
         return "250 Message accepted for delivery"
 
 
+class CommonSMTP(SMTP):
+    """aiosmtpd's SMTP with the AUTH LOGIN prompts that Postfix, Exchange and Cyrus SASL send.
+    Clients such as Poco read the prompt to know which credential is asked for, and do not
+    recognise aiosmtpd's own "User Name" prompt."""
+
+    AuthLoginUsernameChallenge = "Username:"
+    AuthLoginPasswordChallenge = "Password:"
+
+
 class BoundController(Controller):
     """A Controller serving an already bound socket: binding port 0 ourselves is the only
     race-free way to get a free port, and Controller itself needs the port up front."""
@@ -72,6 +81,9 @@ class BoundController(Controller):
         host, port = sock.getsockname()[:2]
         super().__init__(handler, hostname=host, port=port, **kwargs)
         self.sock = sock
+
+    def factory(self):
+        return CommonSMTP(self.handler, **self.SMTP_kwargs)
 
     def _create_server(self):
         return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
