@@ -117,9 +117,14 @@ void PostgresqlDatabase::write(const Job& job) {
   SessionPool::Lease lease = writers_->acquire();
   soci::session& sql = lease.session();
   WriteScope scope(sql, this);
-  soci::transaction tx(sql);
-  job(sql);
-  tx.commit();
+  try {
+    soci::transaction tx(sql);
+    job(sql);
+    tx.commit();
+  } catch (...) {
+    lease.mark_failed();
+    throw;
+  }
 }
 
 void PostgresqlDatabase::read(const Job& job) {
@@ -130,10 +135,11 @@ void PostgresqlDatabase::read(const Job& job) {
   check_open();
   SessionPool::Lease lease = readers_->acquire();
   soci::session& sql = lease.session();
-  sql << "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY";
   try {
+    sql << "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY";
     job(sql);
   } catch (...) {
+    lease.mark_failed();
     try {
       sql << "ROLLBACK";
     } catch (...) {
@@ -150,6 +156,7 @@ void PostgresqlDatabase::exclusive(const Job& job) {
   try {
     job(sql);
   } catch (...) {
+    lease.mark_failed();
     // Leave no transaction open on a session that goes back to the pool.
     PGconn* conn = static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
     if (PQtransactionStatus(conn) != PQTRANS_IDLE) {

@@ -15,7 +15,7 @@ SessionPool::SessionPool(std::size_t size, const Factory& factory) {
 SessionPool::~SessionPool() = default;
 
 SessionPool::Lease::~Lease() {
-  if (pool_ != nullptr) pool_->give_back(index_);
+  if (pool_ != nullptr) pool_->give_back(index_, failed_);
 }
 
 soci::session& SessionPool::Lease::session() const { return *pool_->sessions_[index_]; }
@@ -28,12 +28,12 @@ SessionPool::Lease SessionPool::acquire() {
   return Lease(*this, index);
 }
 
-void SessionPool::give_back(std::size_t index) noexcept {
+void SessionPool::give_back(std::size_t index, bool check) noexcept {
   soci::session& session = *sessions_[index];
   // A dropped connection is repaired here rather than failing every later job on it; if the
   // server is still gone the next job fails with the backend's own message.
   try {
-    if (!session.is_connected()) session.reconnect();
+    if (check && !session.is_connected()) session.reconnect();
   } catch (...) {
   }
   {

@@ -1,6 +1,7 @@
 // A fixed set of open SOCI sessions lent to one caller at a time. Used for SQLite's
-// read-only connections and for PostgreSQL's read and write connections. A session whose
-// connection dropped (server restart) is reconnected when it is returned.
+// read-only connections and for PostgreSQL's read and write connections. A session used by a
+// job that failed is checked when it is returned and reconnected if its connection dropped
+// (server restart), so one outage does not poison the pool.
 #pragma once
 
 #include <condition_variable>
@@ -30,21 +31,26 @@ class SessionPool {
   class Lease {
    public:
     Lease(SessionPool& pool, std::size_t index) : pool_(&pool), index_(index) {}
-    Lease(Lease&& other) noexcept : pool_(other.pool_), index_(other.index_) { other.pool_ = nullptr; }
+    Lease(Lease&& other) noexcept : pool_(other.pool_), index_(other.index_), failed_(other.failed_) {
+      other.pool_ = nullptr;
+    }
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     soci::session& session() const;
+    // The job on this session failed; check the connection before lending it again.
+    void mark_failed() { failed_ = true; }
 
    private:
     SessionPool* pool_;
     std::size_t index_;
+    bool failed_ = false;
   };
 
   // Blocks until a session is free.
   Lease acquire();
 
  private:
-  void give_back(std::size_t index) noexcept;
+  void give_back(std::size_t index, bool check) noexcept;
 
   std::vector<std::unique_ptr<soci::session>> sessions_;
   std::vector<std::size_t> free_;
