@@ -22,7 +22,6 @@ namespace {
 // item that failed once is never due again within a test.
 struct Dispatching {
   Dispatching() {
-    f.outbox = std::make_unique<Outbox>(*f.db, RetryPolicy{8, 10min, 60min});
     PluginInstanceConfig config;
     config.name = "tracker";
     config.plugin = "probe_connector";
@@ -36,7 +35,13 @@ struct Dispatching {
     return *item;
   }
 
+  static bool use_slow_retries(PluginHostFixture& fixture) {
+    fixture.outbox = std::make_unique<Outbox>(*fixture.db, RetryPolicy{8, 10min, 60min});
+    return true;
+  }
+
   PluginHostFixture f;
+  bool slow_retries = use_slow_retries(f);  // before host and dispatcher take the outbox
   PluginHost host{f.env(), {CXLOOP_FAKE_PLUGIN_DIR}};
   OutboxDispatcher dispatcher{*f.outbox, host, f.metrics, "node-a", 2, 20ms};
 };

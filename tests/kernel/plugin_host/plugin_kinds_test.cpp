@@ -156,7 +156,7 @@ TEST_CASE("A request the plugin rejects becomes a problem+json response") {
       p.f.request("POST", "/hooks/connector/" + p.name + "/inbound", "this is not JSON");
   CHECK(response.status == 400);
   CHECK_THAT(response.body, Contains("not valid JSON"));
-  CHECK_THAT(response.headers["content-type"], Contains("problem+json"));
+  CHECK_THAT(response.headers.at("content-type"), Contains("problem+json"));
 }
 
 TEST_CASE("Kind operations reach the typed virtuals of each kind") {
