@@ -167,7 +167,7 @@ auth_verbose = yes
 pop3_uidl_format = %08Xu%08Xv
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%d $dir/dovecot/passwd
+  args = scheme=PLAIN username_format=%d $runtime/dovecot-passwd
 }
 userdb {
   driver = static
@@ -199,10 +199,10 @@ EOF
 
 start_dovecot() {
   local dir=$1 runtime=$2 attempt ports
-  echo "$mail_domain:{PLAIN}$mail_password" >"$dir/dovecot/passwd"
-  # The auth process reads it as the internal user.
-  chgrp "$internal_group" "$dir/dovecot/passwd"
-  chmod 640 "$dir/dovecot/passwd"
+  echo "$mail_domain:{PLAIN}$mail_password" >"$runtime/dovecot-passwd"
+  # The auth process reads it as the internal user, which may not reach DIR.
+  chgrp "$internal_group" "$runtime/dovecot-passwd"
+  chmod 640 "$runtime/dovecot-passwd"
   for attempt in 1 2 3 4 5; do
     read -r dovecot_pop3 dovecot_pop3s dovecot_imap dovecot_imaps <<<"$(free_ports 4)"
     write_dovecot_conf "$dir" "$runtime" "$dovecot_pop3" "$dovecot_pop3s" "$dovecot_imap" "$dovecot_imaps"
@@ -232,14 +232,14 @@ start_smtp() {
   pid=$!
   echo "$pid" >"$dir/smtp/smtp.pid"
   for _ in $(seq 300); do
-    [[ -f $dir/smtp/ports ]] && break
+    grep -qx ready "$dir/smtp/ports" 2>/dev/null && break
     if ! kill -0 "$pid" 2>/dev/null; then
       cat "$dir/smtp/smtp.log" >&2
       die "the SMTP server exited at start; its log is above and in $dir/smtp/smtp.log"
     fi
     sleep 0.1
   done
-  [[ -f $dir/smtp/ports ]] || die "the SMTP server did not report its ports within 30 s; see $dir/smtp/smtp.log"
+  grep -qx ready "$dir/smtp/ports" 2>/dev/null || die "the SMTP server did not report its ports within 30 s; see $dir/smtp/smtp.log"
   smtp_plain=$(sed -n 's/^plain=//p' "$dir/smtp/ports")
   smtp_submission=$(sed -n 's/^submission=//p' "$dir/smtp/ports")
 }
@@ -285,7 +285,7 @@ start_servers() {
   echo "$runtime" >"$dir/runtime_dir"
   mkdir -p "$runtime/maildirs" "$runtime/home" "$runtime/dovecot-run" "$runtime/dovecot-state"
   if [[ -n $run_as ]]; then
-    chown "$run_as:$(id -gn "$run_as")" "$runtime/maildirs" "$runtime/home" "$dir/smtp"
+    chown "$run_as:$(id -gn "$run_as")" "$runtime/maildirs" "$runtime/home"
   fi
 
   # Anything that fails from here on (die exits) leaves no server behind.

@@ -7,7 +7,8 @@ It listens on two loopback ports, both bound to port 0 so parallel runs never co
   plain      no TLS; AUTH PLAIN/LOGIN offered but optional (like an internal relay)
   submission STARTTLS required before anything else, then AUTH PLAIN/LOGIN required
              (like a provider's submission port)
-The bound ports are written to --ports-file once both listeners are up. Started and stopped
+The bound ports are written to --ports-file, ending in a "ready" line, once both listeners
+are up. Started and stopped
 by mail_fixture.sh; runs until SIGTERM or SIGINT.
 
 Built on aiosmtpd (Debian package python3-aiosmtpd), a maintained SMTP server library; this
@@ -136,12 +137,15 @@ def main():
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
-    # Everything that needs root (reading the key, writing next to root-owned files) happens
-    # before the switch to the Maildir owner.
+    # Everything that needs root (reading the key, opening the ports file) happens before the
+    # switch to the Maildir owner.
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(args.cert, args.key)
     plain_sock = bind_loopback()
     submission_sock = bind_loopback()
+    # Opened now: the Maildir owner may not be allowed to create files where the fixture keeps
+    # its own.
+    ports_file = open(args.ports_file, "w")
     drop_privileges(args.run_as)
 
     handler = MaildirDelivery(args.maildirs)
@@ -155,11 +159,9 @@ def main():
     plain.start()
     submission.start()
 
-    ports = f"plain={plain.port}\nsubmission={submission.port}\n"
-    partial = args.ports_file + ".partial"
-    with open(partial, "w") as f:
-        f.write(ports)
-    os.rename(partial, args.ports_file)
+    # One write of the whole report; "ready" last tells the fixture the report is complete.
+    ports_file.write(f"plain={plain.port}\nsubmission={submission.port}\nready\n")
+    ports_file.close()
     log.info("listening: plain 127.0.0.1:%d, STARTTLS+AUTH 127.0.0.1:%d", plain.port, submission.port)
 
     stop = threading.Event()
