@@ -249,7 +249,7 @@ start_servers() {
   require_packages
   stop_servers "$dir"
   rm -rf "$dir/tls" "$dir/smtp" "$dir/dovecot" "$dir/maildirs" "$dir/home" \
-    "$dir/dovecot-run" "$dir/dovecot-state"
+    "$dir/dovecot-run" "$dir/dovecot-state" "$dir/dovecot-passwd"
   mkdir -p "$dir/smtp" "$dir/dovecot"
 
   # Dovecot refuses to serve mail as root, so when we are root the Maildirs belong to the

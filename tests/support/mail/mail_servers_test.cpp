@@ -63,7 +63,8 @@ TEST_CASE("A message sent to the plain SMTP port lands in each recipient's Maild
   const auto delivered = mail::wait_for_messages(to, 1);
   REQUIRE(delivered.size() == 1);
   CHECK_THAT(delivered[0], StartsWith("Return-Path: <customer@example.org>\r\n"
-                                      "Delivered-To: " + to + "\r\n"));
+                                      "Delivered-To: " +
+                                      to + "\r\n"));
   CHECK_THAT(delivered[0], Contains("Subject: Plain delivery"));
   CHECK_THAT(delivered[0], Contains("Hello from the mail fixture test."));
 
@@ -78,8 +79,7 @@ TEST_CASE("The submission port accepts mail after STARTTLS and a login with the 
   Poco::Net::SecureSMTPClientSession session(servers.host, servers.smtp_tls_port);
   session.login();
   REQUIRE(session.startTLS(mail::mail_tls_context()));
-  session.login(Poco::Net::SMTPClientSession::AUTH_LOGIN, servers.smtp_user,
-                servers.smtp_password);
+  session.login(Poco::Net::SMTPClientSession::AUTH_LOGIN, servers.smtp_user, servers.smtp_password);
   Poco::Net::MailMessage message;
   address_message(message, to, "Submitted over TLS");
   session.sendMessage(message);
@@ -116,11 +116,13 @@ TEST_CASE("POP3 lists and retrieves a delivered message and deletes it on reques
   const auto inbox = mail::unique_mailbox("pop3");
   mail::send_raw_message(inbox,
                          "From: Customer <customer@example.org>\r\n"
-                         "To: " + inbox + "\r\n"
-                         "Subject: Printer on fire\r\n"
-                         "\r\n"
-                         "It is still burning.\r\n"
-                         ".A line that starts with a dot.\r\n");
+                         "To: " +
+                             inbox +
+                             "\r\n"
+                             "Subject: Printer on fire\r\n"
+                             "\r\n"
+                             "It is still burning.\r\n"
+                             ".A line that starts with a dot.\r\n");
   mail::wait_for_messages(inbox, 1);
 
   {
@@ -162,8 +164,8 @@ TEST_CASE("POP3S serves the same mailbox over TLS with the fixture's certificate
   mail::send_raw_message(inbox, "Subject: Over TLS\r\n\r\nSecret body.\r\n");
   mail::wait_for_messages(inbox, 1);
 
-  Poco::Net::SecureStreamSocket socket(
-      Poco::Net::SocketAddress(servers.host, servers.pop3s_port), mail::mail_tls_context());
+  Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress(servers.host, servers.pop3s_port),
+                                       mail::mail_tls_context());
   Poco::Net::POP3ClientSession session(socket);
   session.login(inbox, servers.mail_password);
   CHECK(session.messageCount() == 1);
@@ -185,8 +187,9 @@ TEST_CASE("IMAP logs in the test user, shows the delivered mail and refuses a wr
   REQUIRE_THAT(greeting, StartsWith("* OK"));
 
   CHECK_THAT(imap_command(stream, "a1", "LOGIN \"" + inbox + "\" \"wrong\""), StartsWith("a1 NO"));
-  CHECK_THAT(imap_command(stream, "a2", "LOGIN \"" + inbox + "\" \"" + servers.mail_password + "\""),
-             StartsWith("a2 OK"));
+  CHECK_THAT(
+      imap_command(stream, "a2", "LOGIN \"" + inbox + "\" \"" + servers.mail_password + "\""),
+      StartsWith("a2 OK"));
 
   stream << "a3 SELECT INBOX\r\n" << std::flush;
   std::string line;

@@ -191,10 +191,10 @@ inline std::vector<std::string> wait_for_messages(
     auto messages = delivered_messages(address);
     if (messages.size() >= count) return messages;
     if (std::chrono::steady_clock::now() >= deadline)
-      throw std::runtime_error("expected " + std::to_string(count) + " message(s) for " +
-                               address + " within " + std::to_string(timeout.count()) +
-                               " ms, but " + std::to_string(messages.size()) +
-                               " arrived in " + maildir_of(address).string());
+      throw std::runtime_error("expected " + std::to_string(count) + " message(s) for " + address +
+                               " within " + std::to_string(timeout.count()) + " ms, but " +
+                               std::to_string(messages.size()) + " arrived in " +
+                               maildir_of(address).string());
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
