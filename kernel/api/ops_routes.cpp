@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/routes.hpp"
+
+#include "api/auth.hpp"
 #include "events/event_bus.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
@@ -88,7 +90,8 @@ void register_ops_routes(ApiContext& c) {
     return http::HttpResponse::text(200, registry.render(), "text/plain; version=0.0.4");
   });
 
-  c.router.add("GET", "/api/v1/plugins", [&plugins](http::HttpRequest&) {
+  // Admins only: load errors can name paths and settings.
+  c.secured.add("GET", "/api/v1/plugins", {}, [&plugins](http::HttpRequest&, const Principal&) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& s : plugins.statuses()) items.push_back(status_json(s));
     return http::HttpResponse::json(200, nlohmann::json{{"items", items}}.dump());

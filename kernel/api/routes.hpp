@@ -26,10 +26,15 @@ class EventBus;
 }
 namespace workflow {
 class OperationTable;
-}
+struct DomainServices;
+}  // namespace workflow
 }  // namespace cxloop
 
 namespace cxloop::api {
+
+class SecuredRoutes;
+class IdempotencyStore;
+class Authenticator;
 
 struct ApiContext {
   const config::Config& config;
@@ -41,6 +46,10 @@ struct ApiContext {
   repository::Outbox& outbox;
   repository::EventLog& event_log;
   workflow::OperationTable& operations;
+  workflow::DomainServices& domain;
+  SecuredRoutes& secured;  // routes behind a bearer token and a role check
+  IdempotencyStore& idempotency;
+  Authenticator& authenticator;
 };
 
 // Registers every kernel route. Called once at start-up, before plugins add theirs.

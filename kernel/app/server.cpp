@@ -1,0 +1,175 @@
+#include "app/server.hpp"
+
+#include "api/auth.hpp"
+#include "api/idempotency.hpp"
+#include "workflow/domain_services.hpp"
+#include "workflow/host_operations.hpp"
+#include "workflow/workflow_context.hpp"
+
+#include <Poco/File.h>
+#include <Poco/Logger.h>
+#include <Poco/Path.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "api/routes.hpp"
+#include "events/event_bus.hpp"
+#include "http/http_server.hpp"
+#include "http/router.hpp"
+#include "logging/log_setup.hpp"
+#include "metrics/metrics.hpp"
+#include "plugin_host/outbox_dispatcher.hpp"
+#include "plugin_host/plugin_host.hpp"
+#include "plugin_host/reply_channels.hpp"
+#include "repository/database.hpp"
+#include "repository/event_log.hpp"
+#include "repository/kv_store.hpp"
+#include "repository/migrations.hpp"
+#include "repository/outbox.hpp"
+#include "workflow/operation_table.hpp"
+
+namespace cxloop::app {
+
+namespace {
+
+Poco::Logger& log() { return Poco::Logger::get("cxloop.server"); }
+
+std::vector<std::string> split_path_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(':', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// SQLite creates the database file but not its folder; a first run should just work.
+void create_data_directories(const config::Config& config) {
+  Poco::File(config.data_dir).createDirectories();
+  const std::string prefix = "sqlite:";
+  if (config.storage.url.rfind(prefix, 0) == 0) {
+    Poco::Path file(config.storage.url.substr(prefix.size()));
+    const std::string parent = file.parent().toString();
+    if (!parent.empty()) Poco::File(parent).createDirectories();
+  }
+}
+
+}  // namespace
+
+Server::Server(config::Config config) : config_(std::move(config)) {}
+
+Server::~Server() {
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    log().error(std::string("shutdown failed: ") + e.what());
+  }
+}
+
+std::vector<std::string> Server::plugin_directories(const config::Config& config) {
+  if (!config.plugin_dirs.empty()) return config.plugin_dirs;
+  if (const char* env = std::getenv("CXLOOP_PLUGIN_PATH"); env != nullptr && *env != '\0') {
+    return split_path_list(env);
+  }
+  return {CXLOOP_DEFAULT_PLUGIN_DIR};
+}
+
+void Server::start() {
+  if (db_ || stopped_) throw std::logic_error("Server::start() may be called once");
+  logging::setup_logging(config_.logging);
+  try {
+    create_data_directories(config_);
+    db_ = repository::Database::open(config_.storage);
+    for (const auto& name : repository::apply_migrations(*db_)) {
+      log().information("applied schema migration " + name);
+    }
+    events_ = std::make_unique<events::EventBus>(
+        static_cast<std::size_t>(config_.workers.event_threads));
+    kv_ = std::make_unique<repository::KvStore>(*db_);
+    outbox_ = std::make_unique<repository::Outbox>(*db_);
+    event_log_ = std::make_unique<repository::EventLog>(*db_);
+    metrics_ = std::make_unique<metrics::Registry>();
+    router_ = std::make_unique<http::Router>();
+    operations_ = std::make_unique<workflow::OperationTable>();
+    workflow_context_ = std::make_unique<workflow::WorkflowContext>(workflow::WorkflowContext{
+        *db_, events_.get(), config_.domain.categories, config_.domain.default_country_code, {}});
+    domain_ = std::make_unique<workflow::DomainServices>(*workflow_context_);
+    workflow::register_host_operations(*operations_, *domain_);
+    authenticator_ = std::make_unique<api::Authenticator>(
+        [this](const std::string& hash) -> std::optional<api::Principal> {
+          auto token = domain_->tokens.find_by_hash(hash);
+          if (!token) return std::nullopt;
+          auto role = api::parse_role(token->at("role").get<std::string>());
+          if (!role) return std::nullopt;
+          api::Principal principal;
+          principal.token_id = token->at("id").get<std::int64_t>();
+          principal.name = token->value("name", "");
+          principal.role = *role;
+          if (token->contains("department_id") && token->at("department_id").is_number()) {
+            principal.department_id = token->at("department_id").get<std::int64_t>();
+          }
+          return principal;
+        });
+    secured_ = std::make_unique<api::SecuredRoutes>(*router_, *authenticator_);
+    idempotency_ = std::make_unique<api::IdempotencyStore>(*db_);
+    plugins_ = std::make_unique<plugin_host::PluginHost>(
+        plugin_host::HostEnvironment{*metrics_, *events_, *kv_, *outbox_, *operations_, *router_},
+        plugin_directories(config_));
+
+    api::ApiContext context{config_,   *db_,      *router_,     *metrics_,    *plugins_,
+                            *events_,  *outbox_,  *event_log_,  *operations_, *domain_,
+                            *secured_, *idempotency_, *authenticator_};
+    api::register_routes(context);
+
+    // Plugins come before HTTP: they add routes, and the router is read-only once serving.
+    plugins_->load(config_.plugins);
+    for (const auto& s : plugins_->statuses()) {
+      if (!s.error.empty()) {
+        log().warning("plugin instance " + s.instance + " is " + s.state + " (stage " + s.stage +
+                      "): " + s.error);
+      }
+    }
+    // Agents' replies are routed to the channel instances that can deliver them.
+    workflow_context_->reply_channels = plugin_host::reply_channels(plugins_->statuses());
+
+    dispatcher_ = std::make_unique<plugin_host::OutboxDispatcher>(
+        *outbox_, *plugins_, *metrics_, config_.node_name, config_.workers.outbox_threads,
+        config_.workers.outbox_poll);
+    dispatcher_->start();
+
+    http_ = std::make_unique<http::HttpServer>(config_.http, *router_, *metrics_);
+    http_->start();
+    running_ = true;
+    // Tests and scripts read the port from this line; keep its shape.
+    log().information("listening on " + config_.http.listen + ":" + std::to_string(port()));
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+std::uint16_t Server::port() const { return http_ ? http_->port() : 0; }
+
+bool Server::ready() const {
+  return running_.load() && db_ && db_->ping() && plugins_ && plugins_->required_up();
+}
+
+void Server::stop() {
+  running_ = false;
+  if (stopped_) return;
+  stopped_ = true;
+  // Reverse order of start(): nothing may still call into what is torn down next. The
+  // objects themselves live until the destructor, so late readers (a metrics gauge) find
+  // them closed rather than destroyed.
+  if (http_) http_->stop();
+  if (dispatcher_) dispatcher_->stop();
+  if (events_) events_->stop();  // delivers queued events to plugin subscribers first
+  if (plugins_) plugins_->shutdown();
+  if (db_) db_->close();
+}
+
+}  // namespace cxloop::app
