@@ -371,10 +371,11 @@ cxloop_status HostServices::register_route(const char* method_text, const char* 
     std::string method = text_or_empty(method_text);
     for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const std::string path = text_or_empty(path_text);
+    // OPTIONS lets a public form answer CORS preflights itself.
     if (method != "GET" && method != "POST" && method != "PUT" && method != "PATCH" &&
-        method != "DELETE") {
-      return fail(CXLOOP_ERR_INVALID,
-                  "route method '" + method + "' must be GET, POST, PUT, PATCH or DELETE");
+        method != "DELETE" && method != "OPTIONS") {
+      return fail(CXLOOP_ERR_INVALID, "route method '" + method +
+                                          "' must be GET, POST, PUT, PATCH, DELETE or OPTIONS");
     }
     if (path.empty() || path[0] != '/') {
       return fail(CXLOOP_ERR_INVALID, "route path '" + path + "' must start with '/'");

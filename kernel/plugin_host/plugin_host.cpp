@@ -175,6 +175,7 @@ void PluginHost::load_one(const config::PluginInstanceConfig& config, const Cata
   const Manifest& manifest = found->second;
   loaded.status.kind = manifest.kind;
   loaded.status.version = manifest.version;
+  loaded.status.capabilities = manifest.capabilities;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& other : loaded_) {

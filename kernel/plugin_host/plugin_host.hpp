@@ -23,6 +23,7 @@ struct PluginStatus {
   std::string stage;  // manifest | open | symbol | abi | config | init, or empty
   std::string error;
   bool required = false;
+  std::vector<std::string> capabilities;  // from the manifest ("deliver", "reply_to:email", ...)
 };
 
 class PluginHost {

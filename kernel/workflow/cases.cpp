@@ -7,6 +7,7 @@
 
 #include "repository/database.hpp"
 #include "repository/event_log.hpp"
+#include "repository/outbox.hpp"
 #include "workflow/change_events.hpp"
 #include "workflow/clock.hpp"
 #include "workflow/customers.hpp"
@@ -78,6 +79,72 @@ void require_revision(const nlohmann::json& record, std::optional<std::int64_t> 
                       what + " is at revision " + std::to_string(revision) + ", not " +
                           std::to_string(*expected) + "; re-read it and retry");
   }
+}
+
+const std::vector<std::string> kDeliveryStates = {"pending", "sent", "delivered", "failed",
+                                                  "not_deliverable"};
+
+// Where an agent's reply goes: the channel instance to deliver it, or why nobody can.
+struct ReplyRoute {
+  std::string instance;  // empty: not deliverable
+  std::string note;      // why it was routed elsewhere, or why it cannot be delivered
+};
+
+const ReplyChannel* reply_channel(const WorkflowContext& context, const std::string& name) {
+  for (const auto& channel : context.reply_channels) {
+    if (channel.instance == name) return &channel;
+  }
+  return nullptr;
+}
+
+bool reaches(const ReplyChannel& channel, const nlohmann::json& customer) {
+  if (channel.address.empty()) return false;
+  auto it = customer.find(channel.address);
+  return it != customer.end() && it->is_string() && !it->get<std::string>().empty();
+}
+
+// The case's own channel when it delivers replies; otherwise (a web form has no way back)
+// a channel that reaches the customer by address, the customer's preferred one first. An
+// explicitly requested channel must deliver and reach the customer.
+ReplyRoute route_reply(const WorkflowContext& context, const nlohmann::json& the_case,
+                       const nlohmann::json& customer,
+                       const std::optional<std::string>& requested) {
+  const std::string own = the_case.at("channel").get<std::string>();
+  if (requested && *requested != own) {
+    const ReplyChannel* wanted = reply_channel(context, *requested);
+    if (wanted == nullptr) {
+      return {"", "channel '" + *requested +
+                      "' is not a running channel instance that delivers replies"};
+    }
+    if (!reaches(*wanted, customer)) {
+      return {"", "channel '" + *requested + "' cannot reach this customer (" +
+                      (wanted->address.empty() ? std::string("it only answers its own conversations")
+                                               : "the customer has no " + wanted->address) +
+                      ")"};
+    }
+    return {wanted->instance, ""};
+  }
+  if (const ReplyChannel* same = reply_channel(context, own)) return {same->instance, ""};
+  std::vector<const ReplyChannel*> candidates;
+  if (customer.value("preferred_channel", nlohmann::json()).is_string()) {
+    if (const ReplyChannel* preferred =
+            reply_channel(context, customer.at("preferred_channel").get<std::string>())) {
+      candidates.push_back(preferred);
+    }
+  }
+  for (const auto& channel : context.reply_channels) candidates.push_back(&channel);
+  for (const ReplyChannel* candidate : candidates) {
+    if (reaches(*candidate, customer)) {
+      return {candidate->instance, "case channel '" + own +
+                                       "' has no reply path; routed to '" +
+                                       candidate->instance + "' by the customer's " +
+                                       candidate->address};
+    }
+  }
+  return {"", "no running channel instance delivers replies for case channel '" + own +
+                  "' or reaches the customer by an email or phone it can use; add the "
+                  "customer's contact details, enable a channel that delivers replies, or "
+                  "contact the customer another way"};
 }
 
 }  // namespace
@@ -227,6 +294,7 @@ nlohmann::json CaseService::append_message(std::int64_t case_id, const nlohmann:
   auto external_id = optional_text(message, "external_id", 300);
   if (external_id && trim(*external_id).empty()) external_id.reset();
   auto delivery_state = optional_text(message, "delivery_state", 40);
+  if (delivery_state) require_one_of(*delivery_state, kDeliveryStates, "delivery_state");
   nlohmann::json attributes = object_or(message, "attributes");
 
   ChangeEvents changes;
@@ -251,21 +319,46 @@ nlohmann::json CaseService::append_message(std::int64_t case_id, const nlohmann:
                             " is closed and takes no more messages; start a new case through "
                             "intake");
     }
+    std::string message_channel = channel.value_or(current.at("channel").get<std::string>());
+    std::optional<std::string> state_of_delivery = delivery_state;
+    nlohmann::json message_attributes = attributes;
+    // An outbound message without a delivery state is a reply to send: it is queued for a
+    // channel in this transaction, or marked so an agent sees it did not go out. A caller
+    // that sets delivery_state itself (a channel recording what it sent) is taken at its word.
+    std::string deliver_through;
+    nlohmann::json customer;
+    if (direction == "outbound" && !delivery_state) {
+      customer = *CustomerService::load(tx, current.at("customer_id").get<std::int64_t>());
+      ReplyRoute route = route_reply(context_, current, customer, channel);
+      if (route.instance.empty()) {
+        state_of_delivery = "not_deliverable";
+        message_attributes["delivery_error"] = route.note;
+      } else {
+        deliver_through = route.instance;
+        state_of_delivery = "pending";
+        message_channel = route.instance;
+        if (!route.note.empty()) {
+          message_attributes["routed_from"] = current.at("channel");
+          message_attributes["routing"] = route.note;
+        }
+      }
+    }
     std::int64_t message_id = insert_returning_id(
         tx, "case_messages",
         {{"case_id", case_id},
          {"direction", direction},
-         {"channel", channel.value_or(current.at("channel").get<std::string>())},
+         {"channel", message_channel},
          {"author", author.value_or(actor.id)},
          {"body", body},
          {"external_id", sql_value(external_id)},
-         {"delivery_state", sql_value(delivery_state)},
-         {"attributes", attributes.dump()},
+         {"delivery_state", sql_value(state_of_delivery)},
+         {"attributes", message_attributes.dump()},
          {"created_at", now_rfc3339()}});
-    changes.record(tx, "case.message_added", subject_of(case_id), actor.id,
-                   {{"message_id", message_id},
-                    {"direction", direction},
-                    {"channel", channel.value_or(current.at("channel").get<std::string>())}});
+    nlohmann::json added = {{"message_id", message_id},
+                            {"direction", direction},
+                            {"channel", message_channel}};
+    if (state_of_delivery) added["delivery_state"] = *state_of_delivery;
+    changes.record(tx, "case.message_added", subject_of(case_id), actor.id, added);
     // The customer writing back means the case needs an agent again.
     if (direction == "inbound" && (state == "pending" || state == "resolved")) {
       current = transition_in(tx, case_id, "open", std::nullopt, actor, changes,
@@ -274,7 +367,93 @@ nlohmann::json CaseService::append_message(std::int64_t case_id, const nlohmann:
       update_row(tx, "cases", "id", case_id, {{"updated_at", now_rfc3339()}});
       current = *load(tx, case_id);
     }
-    result = {{"message", load_message(tx, message_id)}, {"case", current}, {"duplicate", false}};
+    nlohmann::json stored = load_message(tx, message_id);
+    if (!deliver_through.empty()) {
+      repository::Outbox::enqueue(
+          tx, deliver_through, "deliver",
+          nlohmann::json{{"case", current}, {"message", stored}, {"customer", customer}}.dump(),
+          "message:" + std::to_string(message_id));
+    }
+    result = {{"message", stored}, {"case", current}, {"duplicate", false}};
+  });
+  changes.publish(context_);
+  return result;
+}
+
+nlohmann::json CaseService::set_delivery(const nlohmann::json& request, const Actor& actor) {
+  require_object(request, {"message_id", "delivery_state", "external_id", "error"},
+                 "message delivery");
+  auto message_id = optional_id(request, "message_id");
+  if (!message_id) {
+    throw DomainError(ErrorKind::invalid, "'message_id' is required", "/message_id");
+  }
+  std::string to = required_text(request, "delivery_state", 40);
+  require_one_of(to, {"sent", "delivered", "failed"}, "delivery_state");
+  auto external_id = optional_text(request, "external_id", 300);
+  if (external_id && trim(*external_id).empty()) external_id.reset();
+  auto error = optional_text(request, "error", 2000);
+  if (to == "failed" && (!error || trim(*error).empty())) {
+    throw DomainError(ErrorKind::invalid,
+                      "'error' is required with delivery_state 'failed'; say why the message "
+                      "was not delivered",
+                      "/error");
+  }
+
+  ChangeEvents changes;
+  nlohmann::json result;
+  context_.db.write([&](soci::session& tx) {
+    changes.clear();
+    auto found = select_one(tx,
+                            std::string("SELECT ") + kMessageColumns +
+                                " FROM case_messages WHERE id = :id" + row_lock(context_),
+                            *message_id, {"attributes"});
+    if (!found) {
+      throw DomainError(ErrorKind::not_found,
+                        "message " + std::to_string(*message_id) + " does not exist",
+                        "/message_id");
+    }
+    nlohmann::json before = *found;
+    // A channel reports only on the replies it was given to deliver.
+    if (actor.role == "plugin" && actor.id != "plugin:" + before.value("channel", std::string())) {
+      throw DomainError(ErrorKind::forbidden,
+                        "message " + std::to_string(*message_id) + " was routed to channel '" +
+                            before.value("channel", std::string()) + "', not to " + actor.id);
+    }
+    const nlohmann::json& stored_state = before.at("delivery_state");
+    std::string from = stored_state.is_string() ? stored_state.get<std::string>() : "";
+    if (from != "pending" && from != "sent" && from != "delivered" && from != "failed") {
+      throw DomainError(ErrorKind::conflict,
+                        "message " + std::to_string(*message_id) +
+                            " is not awaiting delivery (delivery_state is " +
+                            (from.empty() ? std::string("unset") : "'" + from + "'") + ")");
+    }
+    // Reports may arrive late or twice (retried deliveries, gateway callbacks out of order):
+    // repeating the state changes nothing, and nothing moves a delivered message back.
+    bool changed = from != to && from != "delivered" && !(to == "failed" && from == "failed");
+    if (!changed) {
+      result = {{"message", before}, {"changed", false}};
+      return;
+    }
+    nlohmann::json attributes = before.at("attributes");
+    if (!attributes.is_object()) attributes = nlohmann::json::object();
+    if (to == "failed") {
+      attributes["delivery_error"] = *error;
+    } else {
+      attributes.erase("delivery_error");
+    }
+    SqlFields fields = {{"delivery_state", to}, {"attributes", attributes.dump()}};
+    if (external_id) fields.emplace_back("external_id", *external_id);
+    update_row(tx, "case_messages", "id", *message_id, fields);
+    nlohmann::json after = load_message(tx, *message_id);
+    std::int64_t case_id = after.at("case_id").get<std::int64_t>();
+    nlohmann::json data = {{"message_id", *message_id},
+                           {"before", {{"delivery_state", from}}},
+                           {"after", {{"delivery_state", to}}},
+                           {"channel", after.at("channel")}};
+    if (external_id) data["external_id"] = *external_id;
+    if (error && to == "failed") data["error"] = *error;
+    changes.record(tx, "case.message_delivery", subject_of(case_id), actor.id, data);
+    result = {{"message", after}, {"changed", true}};
   });
   changes.publish(context_);
   return result;

@@ -45,8 +45,22 @@ class CaseService {
   // attributes?}. An inbound message re-opens a pending or resolved case; a closed case
   // refuses messages (conflict). A repeated external_id on the case returns the stored
   // message with duplicate: true. Returns {message, case, duplicate}.
+  // An outbound message without delivery_state is a reply to deliver: in the same
+  // transaction it is queued in the outbox for a reply channel (context.reply_channels: the
+  // case's channel, the requested `channel`, or for a channel without a reply path one that
+  // reaches the customer by email/phone, preferred channel first) as "deliver"
+  // {case, message, customer} with idempotency key "message:<id>", and stored with
+  // delivery_state "pending" and that channel. When no channel can deliver it is stored with
+  // delivery_state "not_deliverable" and attributes.delivery_error saying why.
   nlohmann::json append_message(std::int64_t case_id, const nlohmann::json& message,
                                 const Actor& actor);
+
+  // request: {message_id, delivery_state: sent|delivered|failed, external_id?, error?
+  // (required for failed)}. What a channel reports after delivering a reply; a plugin may
+  // report only on messages routed to its own instance. Repeated or late reports change
+  // nothing (a delivered message stays delivered). Records "case.message_delivery".
+  // Returns {message, changed}.
+  nlohmann::json set_delivery(const nlohmann::json& request, const Actor& actor);
 
   // Moves the case to state `to` along the case lifecycle.
   nlohmann::json transition(std::int64_t case_id, const std::string& to,

@@ -54,6 +54,9 @@ void register_host_operations(OperationTable& table, DomainServices& services) {
     return s->cases.append_message(case_reference(*s, request),
                                    without(request, {"case_id", "number"}), actor);
   });
+  table.add("message.set_delivery", [s](const json& request, const Actor& actor) {
+    return s->cases.set_delivery(request, actor);
+  });
   table.add("case.get", [s](const json& request, const Actor&) {
     return s->cases.get(required_id(request, "id"));
   });

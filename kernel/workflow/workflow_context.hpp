@@ -15,6 +15,16 @@ class EventBus;
 
 namespace cxloop::workflow {
 
+// A running channel plugin instance that delivers agents' replies (its manifest lists the
+// capability "deliver"). address names the customer field the channel reaches any customer
+// by ("email" for "reply_to:email", "phone" for "reply_to:phone"); empty when it can only
+// answer conversations it started itself (a live chat). Replies on a case whose own channel
+// cannot deliver (a web form) are routed to a channel with an address the customer has.
+struct ReplyChannel {
+  std::string instance;
+  std::string address;
+};
+
 struct WorkflowContext {
   repository::Database& db;
   events::EventBus* bus = nullptr;
@@ -23,6 +33,9 @@ struct WorkflowContext {
   // Country calling code ("+44") applied to phone numbers written without one; empty
   // means such numbers are refused.
   std::string default_country_code;
+  // Filled by the server once plugins are loaded, before HTTP serves; read-only afterwards.
+  // Empty (tools, tests without plugins): outbound messages are recorded as not_deliverable.
+  std::vector<ReplyChannel> reply_channels = {};
 };
 
 }  // namespace cxloop::workflow
