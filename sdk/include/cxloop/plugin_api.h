@@ -87,13 +87,15 @@ typedef struct cxloop_host_api {
    * cxloop_plugin_api::on_event, on a kernel worker thread. */
   cxloop_status (*subscribe)(cxloop_host_context* ctx, const char* pattern);
 
-  /* Route METHOD path_pattern to cxloop_plugin_api::handle_http. path_pattern is relative to
+  /* Only accepted while the instance is being created (inside create()).
+   * Route METHOD path_pattern to cxloop_plugin_api::handle_http. path_pattern is relative to
    * the instance's own prefixes: "/plugins/<instance>/..." for pages and "/hooks/<kind>/
    * <instance>/..." for inbound hooks; public selects the hook prefix (no bearer token). */
   cxloop_status (*register_route)(cxloop_host_context* ctx, const char* method,
                                   const char* path_pattern, int is_public);
 
-  /* Per-instance key-value store. kv_get returns CXLOOP_ERR_NOT_FOUND for a missing key. */
+  /* Per-instance key-value store. kv_get and kv_delete return CXLOOP_ERR_NOT_FOUND for a
+   * missing key. */
   cxloop_status (*kv_get)(cxloop_host_context* ctx, const char* key, char** out_value);
   cxloop_status (*kv_put)(cxloop_host_context* ctx, const char* key, const char* value);
   cxloop_status (*kv_delete)(cxloop_host_context* ctx, const char* key);
