@@ -29,7 +29,8 @@ long long days_from_civil(long long y, unsigned m, unsigned d) {
 
 Clock::TimePoint Clock::now() {
   const long long frozen = frozen_ms.load();
-  if (frozen != kNotFrozen) return TimePoint(std::chrono::duration_cast<TimePoint::duration>(Millis(frozen)));
+  if (frozen != kNotFrozen)
+    return TimePoint(std::chrono::duration_cast<TimePoint::duration>(Millis(frozen)));
   return std::chrono::system_clock::now();
 }
 
@@ -37,9 +38,7 @@ void Clock::set_for_tests(TimePoint t) {
   frozen_ms.store(std::chrono::duration_cast<Millis>(t.time_since_epoch()).count());
 }
 
-void Clock::advance_for_tests(std::chrono::milliseconds d) {
-  set_for_tests(now() + d);
-}
+void Clock::advance_for_tests(std::chrono::milliseconds d) { set_for_tests(now() + d); }
 
 void Clock::reset_for_tests() { frozen_ms.store(kNotFrozen); }
 
@@ -62,8 +61,8 @@ std::string to_rfc3339(Clock::TimePoint t) {
 
 std::optional<Clock::TimePoint> parse_rfc3339(const std::string& text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s,
-                  &consumed) != 6 ||
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+          6 ||
       consumed != 19)
     return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;

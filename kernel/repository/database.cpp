@@ -7,8 +7,7 @@ namespace cxloop::repository {
 
 std::unique_ptr<Database> Database::open(const DatabaseOptions& options) {
   const std::string& url = options.url;
-  if (url.rfind("sqlite:", 0) == 0)
-    return std::make_unique<SqliteDatabase>(url.substr(7), options);
+  if (url.rfind("sqlite:", 0) == 0) return std::make_unique<SqliteDatabase>(url.substr(7), options);
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
     return std::make_unique<PostgresqlDatabase>(options);
   throw DatabaseError("database url '" + url +

@@ -28,9 +28,9 @@ struct DatabaseOptions {
   // "sqlite:PATH" (PATH relative to the working directory) or a PostgreSQL URL
   // "postgresql://user:pass@host:port/dbname".
   std::string url;
-  int readers = 4;                                   // pooled read connections
-  std::chrono::milliseconds busy_timeout{5000};      // SQLite busy timeout
-  int max_batch = 256;                               // SQLite: most jobs in one group commit
+  int readers = 4;                               // pooled read connections
+  std::chrono::milliseconds busy_timeout{5000};  // SQLite busy timeout
+  int max_batch = 256;                           // SQLite: most jobs in one group commit
 };
 
 // Thrown when the backend cannot be reached or a statement fails for infrastructure reasons.

@@ -55,13 +55,13 @@ void EventLog::append(soci::session& tx, events::Event& event) {
   long long id = 0;
   tx << "INSERT INTO events (type, subject, actor, at, data) VALUES (:t, :s, :a, :at, :d) "
         "RETURNING id",
-      soci::use(event.type), soci::use(event.subject), soci::use(event.actor),
-      soci::use(event.at), soci::use(event.data_json), soci::into(id);
+      soci::use(event.type), soci::use(event.subject), soci::use(event.actor), soci::use(event.at),
+      soci::use(event.data_json), soci::into(id);
   event.id = id;
 }
 
-std::vector<events::Event> EventLog::for_subject(const std::string& subject,
-                                                 std::int64_t after_id, int limit) const {
+std::vector<events::Event> EventLog::for_subject(const std::string& subject, std::int64_t after_id,
+                                                 int limit) const {
   return select_events(db_, "subject = :s AND id > :a", &subject, after_id, limit);
 }
 

@@ -100,12 +100,14 @@ class AdvisoryLock {
  public:
   AdvisoryLock(soci::session& sql, Backend backend) : sql_(sql), backend_(backend) {
     if (backend_ == Backend::postgresql)
-      execute_verbatim(sql_, backend_, std::string("SELECT pg_advisory_lock(") + kAdvisoryLockKey + ")");
+      execute_verbatim(sql_, backend_,
+                       std::string("SELECT pg_advisory_lock(") + kAdvisoryLockKey + ")");
   }
   ~AdvisoryLock() {
     if (backend_ != Backend::postgresql) return;
     try {
-      execute_verbatim(sql_, backend_, std::string("SELECT pg_advisory_unlock(") + kAdvisoryLockKey + ")");
+      execute_verbatim(sql_, backend_,
+                       std::string("SELECT pg_advisory_unlock(") + kAdvisoryLockKey + ")");
     } catch (...) {
       // The lock is released with the session anyway if the connection is gone.
     }
@@ -167,7 +169,8 @@ Migration make_migration(const std::string& backend_folder, const std::string& f
   const std::string file = backend_folder + "/" + file_name;
   const std::string suffix = ".sql";
   if (file_name.size() < 6 + suffix.size() || file_name[4] != '_' ||
-      !std::all_of(file_name.begin(), file_name.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }) ||
+      !std::all_of(file_name.begin(), file_name.begin() + 4,
+                   [](char c) { return c >= '0' && c <= '9'; }) ||
       file_name.compare(file_name.size() - suffix.size(), suffix.size(), suffix) != 0)
     throw MigrationError("migration file " + file + " must be named NNNN_name.sql");
   Migration m;

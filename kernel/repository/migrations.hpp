@@ -23,9 +23,9 @@ class MigrationError : public std::runtime_error {
 };
 
 struct Migration {
-  int version = 0;       // NNNN of the file name
-  std::string name;      // "0001_foundation"
-  std::string file;      // "sqlite/0001_foundation.sql", as shown in messages
+  int version = 0;   // NNNN of the file name
+  std::string name;  // "0001_foundation"
+  std::string file;  // "sqlite/0001_foundation.sql", as shown in messages
   std::string sql;
   std::string checksum;  // SHA-256 of sql, lower-case hex
 };
@@ -33,8 +33,8 @@ struct Migration {
 struct MigrationStatus {
   int version = 0;
   std::string name;
-  std::string file;              // empty when the database has a version no file describes
-  std::string checksum;          // of the file
+  std::string file;      // empty when the database has a version no file describes
+  std::string checksum;  // of the file
   bool applied = false;
   std::string applied_checksum;  // recorded when it was applied
   std::string applied_at;        // RFC 3339 UTC

@@ -82,8 +82,8 @@ bool Outbox::enqueue(soci::session& tx, const std::string& target, const std::st
                      "attempts, last_error, next_attempt_at, created_at, updated_at) "
                      "VALUES (:t, :o, :p, :k, 'pending', 0, '', :n, :c, :u) "
                      "ON CONFLICT (idempotency_key) DO NOTHING",
-       soci::use(target), soci::use(operation), soci::use(payload_json),
-       soci::use(idempotency_key), soci::use(now), soci::use(now), soci::use(now));
+       soci::use(target), soci::use(operation), soci::use(payload_json), soci::use(idempotency_key),
+       soci::use(now), soci::use(now), soci::use(now));
   st.execute(true);
   return st.get_affected_rows() > 0;
 }
@@ -106,8 +106,7 @@ std::vector<OutboxItem> Outbox::claim(const std::string& node, int limit,
   const int max_attempts = policy_.max_attempts;
   // SKIP LOCKED lets concurrent claimers on other nodes pass over rows being claimed instead
   // of waiting for them; SQLite has a single writer, so the plain sub-select is enough there.
-  const std::string lock =
-      db_.backend() == Backend::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
+  const std::string lock = db_.backend() == Backend::postgresql ? " FOR UPDATE SKIP LOCKED" : "";
   std::vector<OutboxItem> items;
   db_.write([&](soci::session& sql) {
     // An item whose lease expired after its last allowed attempt is given up, not retried:
@@ -117,23 +116,23 @@ std::vector<OutboxItem> Outbox::claim(const std::string& node, int limit,
            "claimed_by = NULL, lease_until = NULL, updated_at = :now "
            "WHERE state = 'inflight' AND lease_until <= :now2 AND attempts >= :max",
         soci::use(now), soci::use(now), soci::use(max_attempts);
-    items = fetch_items(
-        sql,
-        std::string("UPDATE outbox SET state = 'inflight', claimed_by = :node, "
-                    "lease_until = :until, attempts = attempts + 1, updated_at = :now "
-                    "WHERE id IN (SELECT id FROM outbox "
-                    "WHERE (state = 'pending' AND next_attempt_at <= :now2) "
-                    "OR (state = 'inflight' AND lease_until <= :now3) "
-                    "ORDER BY next_attempt_at, id LIMIT :limit") +
-            lock + ") RETURNING " + kColumns,
-        [&](soci::statement& st) {
-          st.exchange(soci::use(node));
-          st.exchange(soci::use(until));
-          st.exchange(soci::use(now));
-          st.exchange(soci::use(now));
-          st.exchange(soci::use(now));
-          st.exchange(soci::use(limit));
-        });
+    items =
+        fetch_items(sql,
+                    std::string("UPDATE outbox SET state = 'inflight', claimed_by = :node, "
+                                "lease_until = :until, attempts = attempts + 1, updated_at = :now "
+                                "WHERE id IN (SELECT id FROM outbox "
+                                "WHERE (state = 'pending' AND next_attempt_at <= :now2) "
+                                "OR (state = 'inflight' AND lease_until <= :now3) "
+                                "ORDER BY next_attempt_at, id LIMIT :limit") +
+                        lock + ") RETURNING " + kColumns,
+                    [&](soci::statement& st) {
+                      st.exchange(soci::use(node));
+                      st.exchange(soci::use(until));
+                      st.exchange(soci::use(now));
+                      st.exchange(soci::use(now));
+                      st.exchange(soci::use(now));
+                      st.exchange(soci::use(limit));
+                    });
   });
   std::sort(items.begin(), items.end(),
             [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });

@@ -24,8 +24,8 @@ class Database;
 
 struct OutboxItem {
   std::int64_t id = 0;
-  std::string target;           // plugin instance name
-  std::string operation;        // passed to the plugin's invoke()
+  std::string target;     // plugin instance name
+  std::string operation;  // passed to the plugin's invoke()
   std::string payload_json;
   std::string idempotency_key;  // unique across the outbox
   std::string state;            // pending | inflight | done | dead

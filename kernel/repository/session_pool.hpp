@@ -31,7 +31,8 @@ class SessionPool {
   class Lease {
    public:
     Lease(SessionPool& pool, std::size_t index) : pool_(&pool), index_(index) {}
-    Lease(Lease&& other) noexcept : pool_(other.pool_), index_(other.index_), failed_(other.failed_) {
+    Lease(Lease&& other) noexcept
+        : pool_(other.pool_), index_(other.index_), failed_(other.failed_) {
       other.pool_ = nullptr;
     }
     Lease& operator=(Lease&&) = delete;

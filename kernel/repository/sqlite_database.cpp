@@ -61,8 +61,7 @@ SqliteDatabase::~SqliteDatabase() {
 
 std::unique_ptr<soci::session> SqliteDatabase::open_session(bool read_only) const {
   // SOCI reads "key=value" options when the string holds '='; a bare string is the file name.
-  const std::string connect =
-      path_.find('=') == std::string::npos ? path_ : "db=\"" + path_ + "\"";
+  const std::string connect = path_.find('=') == std::string::npos ? path_ : "db=\"" + path_ + "\"";
   std::unique_ptr<soci::session> sql;
   try {
     sql = std::make_unique<soci::session>(soci::sqlite3, connect);
@@ -157,7 +156,8 @@ void SqliteDatabase::close() {
 }
 
 void SqliteDatabase::writer_loop() {
-  const std::size_t max_batch = options_.max_batch > 0 ? static_cast<std::size_t>(options_.max_batch) : 1;
+  const std::size_t max_batch =
+      options_.max_batch > 0 ? static_cast<std::size_t>(options_.max_batch) : 1;
   for (;;) {
     std::deque<Pending*> batch;
     {

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <soci/soci.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <thread>
@@ -8,8 +8,8 @@
 #include "test_databases.hpp"
 
 using namespace cxloop::repository;
-using cxloop::testing::TestDatabase;
 using cxloop::testing::test_backends;
+using cxloop::testing::TestDatabase;
 
 namespace {
 
@@ -150,9 +150,9 @@ TEST_CASE("SQLite creates the parent directories of its file") {
 }
 
 TEST_CASE("PostgreSQL URLs become libpq connection strings") {
-  CHECK(postgresql_connection_string(
-            "postgresql://u%40x:p%27w@db.example:5433/cx?sslmode=disable") ==
-        "host='db.example' port='5433' dbname='cx' user='u@x' password='p\\'w' sslmode='disable'");
+  CHECK(
+      postgresql_connection_string("postgresql://u%40x:p%27w@db.example:5433/cx?sslmode=disable") ==
+      "host='db.example' port='5433' dbname='cx' user='u@x' password='p\\'w' sslmode='disable'");
   CHECK(postgresql_connection_string("postgres://h/cx") == "host='h' dbname='cx'");
   CHECK_THROWS_WITH(postgresql_connection_string("postgresql://h/"),
                     Catch::Contains("names no database"));

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <soci/soci.h>
+#include <catch2/catch.hpp>
 
 #include "repository/clock.hpp"
 #include "repository/event_log.hpp"
@@ -7,8 +7,8 @@
 
 using namespace cxloop::repository;
 using cxloop::events::Event;
-using cxloop::testing::TestDatabase;
 using cxloop::testing::test_backends;
+using cxloop::testing::TestDatabase;
 
 namespace {
 

@@ -4,8 +4,8 @@
 #include "test_databases.hpp"
 
 using namespace cxloop::repository;
-using cxloop::testing::TestDatabase;
 using cxloop::testing::test_backends;
+using cxloop::testing::TestDatabase;
 
 TEST_CASE("The key-value store puts, overwrites, gets and removes values per owner") {
   const std::string backend = GENERATE(from_range(test_backends()));

@@ -27,7 +27,8 @@ TEST_CASE("Comment-only and empty scripts hold no statements") {
 }
 
 TEST_CASE("Comment lines inside a statement do not end it") {
-  const auto s = split_migration_script("CREATE TABLE b (\n  -- why this column;\n  y INTEGER\r\n);\n");
+  const auto s =
+      split_migration_script("CREATE TABLE b (\n  -- why this column;\n  y INTEGER\r\n);\n");
   REQUIRE(s.size() == 1);
   CHECK(s[0].sql == "CREATE TABLE b (\n  -- why this column;\n  y INTEGER\n)");
 }

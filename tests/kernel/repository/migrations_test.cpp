@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <soci/soci.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <thread>
@@ -8,8 +8,8 @@
 #include "test_databases.hpp"
 
 using namespace cxloop::repository;
-using cxloop::testing::TestDatabase;
 using cxloop::testing::test_backends;
+using cxloop::testing::TestDatabase;
 
 namespace {
 

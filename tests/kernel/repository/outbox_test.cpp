@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <soci/soci.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <set>
@@ -11,8 +11,8 @@
 
 using namespace cxloop::repository;
 using namespace std::chrono_literals;
-using cxloop::testing::TestDatabase;
 using cxloop::testing::test_backends;
+using cxloop::testing::TestDatabase;
 
 namespace {
 

@@ -75,9 +75,9 @@ class TestDatabase {
     const std::string name = unique_test_name();
     if (backend == "sqlite") {
       const char* build = std::getenv("CXLOOP_BUILD_DIR");
-      const std::filesystem::path base = build != nullptr
-                                             ? std::filesystem::path(build) / "test-tmp"
-                                             : std::filesystem::temp_directory_path() / "cxloop-tests";
+      const std::filesystem::path base =
+          build != nullptr ? std::filesystem::path(build) / "test-tmp"
+                           : std::filesystem::temp_directory_path() / "cxloop-tests";
       std::filesystem::create_directories(base);
       file_ = (base / (name + ".db")).string();
       url_ = "sqlite:" + file_;
