@@ -3,7 +3,7 @@
 using cxloop::testing::error_kind;
 using cxloop::testing::test_backends;
 using cxloop::testing::WorkflowFixture;
-using cxloop::workflow::AssetImportError;
+using cxloop::workflow::BulkImportError;
 using cxloop::workflow::ErrorKind;
 using nlohmann::json;
 
@@ -17,7 +17,7 @@ TEST_CASE("a bulk asset import stores every row or, naming each bad row, none") 
   try {
     f.services.assets.bulk_insert(rows, f.agent);
     FAIL("bad rows accepted");
-  } catch (const AssetImportError& error) {
+  } catch (const BulkImportError& error) {
     REQUIRE(error.rows().size() == 2);
     CHECK(error.rows()[0].row == 2);
     CHECK(error.rows()[0].field == "/sku");
@@ -33,7 +33,7 @@ TEST_CASE("a bulk asset import stores every row or, naming each bad row, none") 
   try {
     f.services.assets.bulk_insert(rows, f.agent);
     FAIL("unknown owner accepted");
-  } catch (const AssetImportError& error) {
+  } catch (const BulkImportError& error) {
     REQUIRE(error.rows().size() == 1);
     CHECK(error.rows()[0].row == 3);
   }
