@@ -31,7 +31,9 @@ class ArticleService {
   nlohmann::json get(std::int64_t id) const;
   // Filters: published (true/false), cursor, limit.
   Page list(const nlohmann::json& query) const;
-  // Words of text must all occur (stemmed, any order); best matches first. Unpublished
+  // Words of text must all occur (stemmed, any order); best matches first. One backend
+  // difference: PostgreSQL ignores English stop words ("the", "or") in the text, SQLite
+  // requires them like any other word. Unpublished
   // articles are included only when include_unpublished is true.
   nlohmann::json search(const std::string& text, int limit, bool include_unpublished) const;
 

@@ -15,6 +15,12 @@ DomainError invalid(const std::string& key, const std::string& message) {
   return DomainError(ErrorKind::invalid, "'" + key + "' " + message, pointer(key));
 }
 
+// Query parameters arrive as text: "42" is accepted where a number is expected.
+bool is_digits(const std::string& text) {
+  return !text.empty() && text.size() < 19 &&
+         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
 bool present(const nlohmann::json& in, const std::string& key) {
   return in.contains(key) && !in.at(key).is_null();
 }
@@ -85,10 +91,7 @@ std::optional<std::int64_t> optional_integer(const nlohmann::json& in, const std
   std::int64_t number = 0;
   if (value.is_number_integer()) {
     number = value.get<std::int64_t>();
-  } else if (value.is_string() && !value.get<std::string>().empty() &&
-             value.get<std::string>().size() < 19 &&
-             std::all_of(value.get<std::string>().begin(), value.get<std::string>().end(),
-                         [](unsigned char c) { return std::isdigit(c) != 0; })) {
+  } else if (value.is_string() && is_digits(value.get_ref<const std::string&>())) {
     number = std::stoll(value.get<std::string>());
   } else {
     throw invalid(key, "must be an integer");
