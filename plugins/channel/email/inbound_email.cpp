@@ -1,5 +1,6 @@
 #include "inbound_email.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <regex>
 #include <sstream>
@@ -84,6 +85,15 @@ void parse_from(const std::string& from, std::string& address, std::string& name
   address = Poco::toLower(address);
 }
 
+// Where the body starts: after the first empty line, whichever line ending the sender used.
+std::size_t body_offset(const std::string& raw) {
+  const std::size_t crlf = raw.find("\r\n\r\n");
+  const std::size_t lf = raw.find("\n\n");
+  if (crlf == std::string::npos && lf == std::string::npos) return raw.size();
+  if (lf == std::string::npos || (crlf != std::string::npos && crlf < lf)) return crlf + 4;
+  return lf + 2;
+}
+
 std::string normalised_text(const std::string& text) {
   std::string out;
   out.reserve(text.size());
@@ -154,6 +164,10 @@ InboundEmail parse_inbound_email(const std::string& raw, std::size_t max_bytes) 
   std::istringstream stream(raw);
   try {
     message.read(stream, collector);
+    if (!message.isMultipart()) {
+      std::istringstream raw_body(raw.substr(std::min(raw.size(), body_offset(raw))));
+      collector.add_single_part(message, raw_body);
+    }
   } catch (const MailRejection&) {
     throw;
   } catch (const Poco::Exception& e) {

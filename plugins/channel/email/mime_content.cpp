@@ -62,6 +62,15 @@ std::string parameter(const HeaderValue& header, const std::string& name) {
   return {};
 }
 
+// Decoder streams report bad input (e.g. a character outside base64) by setting badbit, not
+// by throwing; reading must check, or a broken part would pass as an empty one.
+void require_decoded(const std::istream& stream) {
+  if (stream.bad()) {
+    throw MailRejection(400, "a MIME part cannot be decoded: its content does not match its "
+                             "Content-Transfer-Encoding (e.g. characters outside base64)");
+  }
+}
+
 std::size_t count_bytes(std::istream& stream) {
   char buffer[8192];
   std::size_t total = 0;
@@ -69,12 +78,14 @@ std::size_t count_bytes(std::istream& stream) {
     stream.read(buffer, sizeof buffer);
     total += static_cast<std::size_t>(stream.gcount());
   }
+  require_decoded(stream);
   return total;
 }
 
 std::string read_all(std::istream& stream) {
   std::string text;
   Poco::StreamCopier::copyToString(stream, text);
+  require_decoded(stream);
   return text;
 }
 
@@ -185,6 +196,11 @@ MimeContent read_entity(const Poco::Net::MessageHeader& header, std::istream& bo
 void MimeContentCollector::handlePart(const Poco::Net::MessageHeader& header,
                                       std::istream& stream) {
   parts_.push_back(read_entity(header, stream, 1));
+}
+
+void MimeContentCollector::add_single_part(const Poco::Net::MessageHeader& header,
+                                           std::istream& raw_body) {
+  parts_.push_back(read_encoded_entity(header, raw_body, 1));
 }
 
 MimeContent MimeContentCollector::content(const std::string& top_level_content_type) const {

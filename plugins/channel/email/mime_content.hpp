@@ -31,6 +31,11 @@ class MimeContentCollector : public Poco::Net::PartHandler {
   // Throws MailRejection or Poco exceptions for content it cannot read.
   void handlePart(const Poco::Net::MessageHeader& header, std::istream& stream) override;
 
+  // The body of a single-part message, still in its Content-Transfer-Encoding: Poco's
+  // MailMessage::read does not hand a single-part body to the PartHandler, and its own
+  // decoding hides invalid base64 as an empty body.
+  void add_single_part(const Poco::Net::MessageHeader& header, std::istream& raw_body);
+
   // The message's content, given its top-level Content-Type (multipart/alternative picks one
   // part; any other multipart joins its parts).
   MimeContent content(const std::string& top_level_content_type) const;

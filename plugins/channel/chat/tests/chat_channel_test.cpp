@@ -128,7 +128,7 @@ TEST_CASE("Frames outside the protocol get an error naming the fix", "[chat]") {
 }
 
 TEST_CASE("A frame larger than max_frame_bytes closes the socket with 1009", "[chat]") {
-  ChatTestServer t({{"max_frame_bytes", 1024}});
+  ChatTestServer t(json{{"max_frame_bytes", 1024}});
   ChatClient client(t.chat_port());
   hello(client, "erin@customer.example");
   client.send({{"type", "message"}, {"id", "big"}, {"text", std::string(4096, 'x')}});
@@ -136,7 +136,7 @@ TEST_CASE("A frame larger than max_frame_bytes closes the socket with 1009", "[c
 }
 
 TEST_CASE("An idle socket is closed by the server", "[chat]") {
-  ChatTestServer t({{"idle_timeout_s", 1}});
+  ChatTestServer t(json{{"idle_timeout_s", 1}});
   ChatClient client(t.chat_port());
   // Nothing is sent; the server's idle timer is what ends the conversation.
   CHECK(client.receive() == json{{"close", 1001}});

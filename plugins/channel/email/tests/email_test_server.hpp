@@ -74,7 +74,7 @@ class EmailTestServer {
     server_ = std::make_unique<app::Server>(config);
     server_->start();
 
-    workflow::WorkflowContext context{server_->database()};
+    workflow::WorkflowContext context{server_->database(), nullptr, {}, "", {}};
     workflow::TokenService tokens(context);
     agent_token_ = tokens.create({{"name", "agent"}, {"role", "agent"}}, system_)
                        .at("secret")
