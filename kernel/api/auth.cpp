@@ -1,10 +1,8 @@
 #include "api/auth.hpp"
 
-#include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
-
 #include "http/api_error.hpp"
 #include "http/http_types.hpp"
+#include "workflow/tokens.hpp"
 
 namespace cxloop::api {
 
@@ -27,9 +25,7 @@ std::optional<Role> parse_role(const std::string& text) {
 }
 
 std::string token_hash(const std::string& secret) {
-  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-  engine.update(secret);
-  return Poco::DigestEngine::digestToHex(engine.digest());
+  return workflow::TokenService::hash_secret(secret);
 }
 
 Authenticator::Authenticator(Lookup lookup, std::chrono::milliseconds cache_ttl)

@@ -5,6 +5,9 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <iostream>
 
 #include "app/server.hpp"
@@ -97,6 +100,15 @@ int ServerApplication::main(const std::vector<std::string>&) {
   config::apply_environment(config);
   logging::setup_logging(config.logging);
   Poco::Logger& log = Poco::Logger::get("cxloop.server");
+
+  // Block the termination signals before any thread exists, so every worker thread inherits
+  // the mask and SIGTERM can only be taken by waitForTerminationRequest()'s sigwait.
+  sigset_t termination;
+  sigemptyset(&termination);
+  sigaddset(&termination, SIGINT);
+  sigaddset(&termination, SIGQUIT);
+  sigaddset(&termination, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &termination, nullptr);
 
   Server server(std::move(config));
   try {

@@ -1,5 +1,9 @@
 #include "workflow/clock.hpp"
 
+#include <chrono>
+
+#include "repository/clock.hpp"
+
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
@@ -20,7 +24,13 @@ std::string format(const Poco::DateTime& time) {
 
 }  // namespace
 
-std::string now_rfc3339() { return format(Poco::DateTime(Poco::Timestamp())); }
+// The kernel's one time source, so tests that freeze repository::Clock control domain
+// timestamps too (due dates, overdue checks).
+std::string now_rfc3339() {
+  auto since_epoch = std::chrono::duration_cast<std::chrono::microseconds>(
+      repository::Clock::now().time_since_epoch());
+  return format(Poco::DateTime(Poco::Timestamp(since_epoch.count())));
+}
 
 bool is_calendar_date(const std::string& text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;

@@ -7,7 +7,7 @@
 
 namespace cxloop::workflow {
 
-// Now, e.g. "2026-01-31T09:15:00.123456Z".
+// Now (repository::Clock, which tests can freeze), e.g. "2026-01-31T09:15:00.123456Z".
 std::string now_rfc3339();
 
 // Accepts "YYYY-MM-DD" (midnight UTC) or an RFC 3339 timestamp with "Z" or a numeric offset,
