@@ -239,12 +239,7 @@ void HttpServer::Impl::handle(Poco::Net::HTTPServerRequest& in,
                                                       std::string(e.what())),
                                 request.path);
   }
-  try {
-    send(out, response, request_id, close);
-    if (close) discard(in.stream(), kDiscardAfterRejectBytes);
-  } catch (const std::exception& e) {
-    log.warning("response to request " + request_id + " could not be sent: " + e.what());
-  }
+  // Recorded before the response leaves, so a client that has its answer also sees it counted.
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string method = request.method.empty() ? in.getMethod() : request.method;
@@ -254,6 +249,12 @@ void HttpServer::Impl::handle(Poco::Net::HTTPServerRequest& in,
   metrics.observe("cxloop_http_request_duration_seconds",
                   "Time from reading a request to sending its response, by route pattern",
                   {{"route", route_name}}, seconds);
+  try {
+    send(out, response, request_id, close);
+    if (close) discard(in.stream(), kDiscardAfterRejectBytes);
+  } catch (const std::exception& e) {
+    log.warning("response to request " + request_id + " could not be sent: " + e.what());
+  }
   --in_flight;
 }
 
