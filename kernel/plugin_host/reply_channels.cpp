@@ -4,8 +4,7 @@
 
 namespace cxloop::plugin_host {
 
-std::vector<workflow::ReplyChannel> reply_channels(
-    const std::vector<PluginStatus>& statuses) {
+std::vector<workflow::ReplyChannel> reply_channels(const std::vector<PluginStatus>& statuses) {
   std::vector<workflow::ReplyChannel> out;
   for (const auto& status : statuses) {
     if (status.kind != "channel" || status.state != "running") continue;

@@ -12,7 +12,6 @@
 namespace cxloop::plugin_host {
 
 // In load (config) order; only instances that are running.
-std::vector<workflow::ReplyChannel> reply_channels(
-    const std::vector<PluginStatus>& statuses);
+std::vector<workflow::ReplyChannel> reply_channels(const std::vector<PluginStatus>& statuses);
 
 }  // namespace cxloop::plugin_host

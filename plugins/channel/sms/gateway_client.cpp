@@ -30,14 +30,14 @@ std::string form_encode(const std::map<std::string, std::string>& fields) {
 std::unique_ptr<Poco::Net::HTTPClientSession> open_session(const Poco::URI& uri) {
   if (uri.getScheme() == "https") {
     // Verifies the gateway's certificate against the system's CA store.
-    Poco::Net::Context::Ptr context = new Poco::Net::Context(
-        Poco::Net::Context::TLS_CLIENT_USE, "", "", "", Poco::Net::Context::VERIFY_RELAXED, 9,
-        true);
-    return std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(),
-                                                           context);
+    Poco::Net::Context::Ptr context =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
+                               Poco::Net::Context::VERIFY_RELAXED, 9, true);
+    return std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
   }
   if (uri.getScheme() != "http") {
-    throw std::runtime_error("gateway_url '" + uri.toString() + "' must start with http:// or https://");
+    throw std::runtime_error("gateway_url '" + uri.toString() +
+                             "' must start with http:// or https://");
   }
   return std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
 }
@@ -67,8 +67,8 @@ GatewayReply post_message(const GatewaySettings& gateway,
     Poco::StreamCopier::copyToString(in, reply.body);
     return reply;
   } catch (const Poco::Exception& e) {
-    throw std::runtime_error("SMS gateway " + gateway.url + " could not be reached: " +
-                             e.displayText());
+    throw std::runtime_error("SMS gateway " + gateway.url +
+                             " could not be reached: " + e.displayText());
   }
 }
 

@@ -32,10 +32,8 @@ std::string utc_text(std::chrono::system_clock::time_point at) {
 }
 
 Response problem(int status, const std::string& title, const std::string& detail) {
-  Response r = Response::json(status, {{"type", "about:blank"},
-                                       {"title", title},
-                                       {"status", status},
-                                       {"detail", detail}});
+  Response r = Response::json(
+      status, {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}});
   r.headers["content-type"] = "application/problem+json";
   return r;
 }
@@ -109,7 +107,8 @@ class SmsChannel : public cxloop::sdk::ChannelPlugin {
       count("sms_inbound_refused_total", "bad_signature");
       return problem(403, "Bad signature",
                      "X-Cxloop-Signature does not match this request; check the webhook_secret "
-                     "and that the signed path is " + request.path);
+                     "and that the signed path is " +
+                         request.path);
     }
     for (const char* field : {"From", "Body", "MessageSid"}) {
       auto it = form.find(field);
@@ -152,18 +151,17 @@ class SmsChannel : public cxloop::sdk::ChannelPlugin {
                 {"threaded", true},
                 {"duplicate", appended.at("duplicate")}};
     } else {
-      json created = host().call("case.intake", {{"channel", channel},
-                                                 {"external_ref", sid},
-                                                 {"customer_id", customer_id},
-                                                 {"subject", "SMS from " + from + ": " +
-                                                                 excerpt(body, 80)},
-                                                 {"body", body},
-                                                 {"author", from},
-                                                 {"attributes", attributes}});
+      json created =
+          host().call("case.intake", {{"channel", channel},
+                                      {"external_ref", sid},
+                                      {"customer_id", customer_id},
+                                      {"subject", "SMS from " + from + ": " + excerpt(body, 80)},
+                                      {"body", body},
+                                      {"author", from},
+                                      {"attributes", attributes}});
       answer = {{"case", created.at("case").at("number")},
-                {"message_id", created.at("message").is_object()
-                                   ? created.at("message").at("id")
-                                   : json(nullptr)},
+                {"message_id", created.at("message").is_object() ? created.at("message").at("id")
+                                                                 : json(nullptr)},
                 {"threaded", false},
                 {"duplicate", created.at("duplicate")}};
     }
@@ -199,25 +197,26 @@ class SmsChannel : public cxloop::sdk::ChannelPlugin {
     const SegmentCount segments = count_segments(body);
     if (segments.segments > max_segments_) {
       report(message_id, "failed", "",
-             "the reply needs " + std::to_string(segments.segments) + " SMS segments; this "
-             "channel sends at most " + std::to_string(max_segments_) +
-             " (settings.max_segments); shorten the reply");
+             "the reply needs " + std::to_string(segments.segments) +
+                 " SMS segments; this "
+                 "channel sends at most " +
+                 std::to_string(max_segments_) + " (settings.max_segments); shorten the reply");
       return {{"state", "failed"}};
     }
 
     GatewayReply reply;
     try {
-      reply = post_message(gateway_,
-                           {{"To", phone.get<std::string>()}, {"From", from_number_}, {"Body", body}},
-                           key.empty() ? "message:" + std::to_string(message_id) : key);
+      reply = post_message(
+          gateway_, {{"To", phone.get<std::string>()}, {"From", from_number_}, {"Body", body}},
+          key.empty() ? "message:" + std::to_string(message_id) : key);
     } catch (const std::runtime_error& e) {
       throw cxloop::sdk::Error(CXLOOP_ERR_UNAVAILABLE, e.what());
     }
     if (reply.status >= 500 || reply.status == 408 || reply.status == 429) {
       // The gateway is busy or down: the outbox retries with backoff.
-      throw cxloop::sdk::Error(CXLOOP_ERR_UNAVAILABLE,
-                               "SMS gateway answered HTTP " + std::to_string(reply.status) +
-                                   "; the reply will be retried");
+      throw cxloop::sdk::Error(CXLOOP_ERR_UNAVAILABLE, "SMS gateway answered HTTP " +
+                                                           std::to_string(reply.status) +
+                                                           "; the reply will be retried");
     }
     if (reply.status < 200 || reply.status >= 300) {
       // The gateway refused this message (bad number, auth): retrying cannot help.
@@ -239,15 +238,14 @@ class SmsChannel : public cxloop::sdk::ChannelPlugin {
     const std::string prefix = "/hooks/channel/";
     if (path.rfind(prefix, 0) != 0) return "sms";
     const std::size_t end = path.find('/', prefix.size());
-    return path.substr(prefix.size(), end == std::string::npos ? std::string::npos
-                                                               : end - prefix.size());
+    return path.substr(prefix.size(),
+                       end == std::string::npos ? std::string::npos : end - prefix.size());
   }
 
   // The customer's newest case on this channel that is still open and was touched within
   // the thread window; a later message belongs to that conversation.
   std::optional<json> open_case(const std::string& channel, std::int64_t customer_id) const {
-    const std::string cutoff =
-        utc_text(std::chrono::system_clock::now() - thread_window_);
+    const std::string cutoff = utc_text(std::chrono::system_clock::now() - thread_window_);
     const json page = host().call("case.list", {{"customer_id", customer_id},
                                                 {"channel", channel},
                                                 {"state", "new,open,pending"},

@@ -18,8 +18,7 @@ class Sha256Engine : public Poco::SHA2Engine {
 
 }  // namespace
 
-std::string signing_text(const std::string& path,
-                         const std::map<std::string, std::string>& form) {
+std::string signing_text(const std::string& path, const std::map<std::string, std::string>& form) {
   std::string text = path;
   for (const auto& [name, value] : form) text += name + value;
   return text;

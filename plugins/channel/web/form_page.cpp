@@ -25,12 +25,23 @@ std::string html_escape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -50,8 +61,9 @@ std::string render_form(const FormPage& page, const std::string& submission_id,
       "<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required "
       "maxlength=\"300\">\n";
   if (!page.products.empty()) {
-    body += "<label for=\"product\">Product</label>\n<select id=\"product\" name=\"product\">\n"
-            "<option value=\"\">Choose a product (optional)</option>\n";
+    body +=
+        "<label for=\"product\">Product</label>\n<select id=\"product\" name=\"product\">\n"
+        "<option value=\"\">Choose a product (optional)</option>\n";
     for (const auto& product : page.products) {
       body += "<option value=\"" + html_escape(product.sku) + "\">" + html_escape(product.name) +
               "</option>\n";

@@ -24,8 +24,8 @@ using cxloop::sdk::HttpRequest;
 using cxloop::sdk::json;
 using cxloop::sdk::Response;
 
-const std::vector<std::string> kFields = {"name",        "email",        "product",
-                                          "order_number", "description", "case_number",
+const std::vector<std::string> kFields = {"name",          "email",       "product",
+                                          "order_number",  "description", "case_number",
                                           "submission_id", "website"};
 
 std::string trimmed(const std::string& text) {
@@ -103,8 +103,8 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
     const std::string prefix = "/hooks/channel/";
     if (path.rfind(prefix, 0) != 0) return "web";
     const std::size_t end = path.find('/', prefix.size());
-    return path.substr(prefix.size(), end == std::string::npos ? std::string::npos
-                                                               : end - prefix.size());
+    return path.substr(prefix.size(),
+                       end == std::string::npos ? std::string::npos : end - prefix.size());
   }
 
   Response form(const HttpRequest& request) const {
@@ -184,8 +184,9 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
 
     if (auto wait = limiter_.take(client_host(request.remote_addr))) {
       count("webform_refused_total", "rate_limited");
-      Response r = refuse(submission, {429, "too many submissions from your address; try again in " +
-                                                std::to_string(*wait) + " seconds",
+      Response r = refuse(submission, {429,
+                                       "too many submissions from your address; try again in " +
+                                           std::to_string(*wait) + " seconds",
                                        ""});
       r.headers["retry-after"] = std::to_string(*wait);
       return r;
@@ -194,8 +195,9 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
     const std::size_t max_body = page_.max_description_bytes * 3 + 8192;
     if (request.body.size() > max_body) {
       count("webform_refused_total", "too_large");
-      return refuse(submission, {413, "the submission is " + std::to_string(request.body.size()) +
-                                          " bytes; the limit is " + std::to_string(max_body),
+      return refuse(submission, {413,
+                                 "the submission is " + std::to_string(request.body.size()) +
+                                     " bytes; the limit is " + std::to_string(max_body),
                                  ""});
     }
     if (auto refusal = read_fields(request, type, submission)) {
@@ -214,8 +216,8 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
     try {
       json answer = store(channel_of(request.path), submission,
                           request.header("idempotency-key").value_or(""));
-      count("webform_submissions_total", answer.at("duplicate").get<bool>() ? "duplicate"
-                                                                            : "accepted");
+      count("webform_submissions_total",
+            answer.at("duplicate").get<bool>() ? "duplicate" : "accepted");
       return accepted(submission, answer);
     } catch (const HostError& e) {
       if (e.status() != CXLOOP_ERR_INVALID) throw;
@@ -249,15 +251,17 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
       }
       return std::nullopt;
     }
-    return Refusal{415,
-                   "send the form as application/x-www-form-urlencoded or application/json", ""};
+    return Refusal{415, "send the form as application/x-www-form-urlencoded or application/json",
+                   ""};
   }
 
   std::optional<Refusal> check(const Submission& s) const {
     for (const auto& [name, value] : s.fields) {
       if (std::find(kFields.begin(), kFields.end(), name) == kFields.end()) {
-        return Refusal{400, "unknown field '" + name + "'; the form has name, email, product, "
-                            "order_number, description and case_number",
+        return Refusal{400,
+                       "unknown field '" + name +
+                           "'; the form has name, email, product, "
+                           "order_number, description and case_number",
                        name};
       }
     }
@@ -271,12 +275,14 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
       return Refusal{400, "describe what happened in the description field", "description"};
     }
     if (description.size() > page_.max_description_bytes) {
-      return Refusal{413, "the description is " + std::to_string(description.size()) +
-                              " bytes; shorten it to at most " +
-                              std::to_string(page_.max_description_bytes),
+      return Refusal{413,
+                     "the description is " + std::to_string(description.size()) +
+                         " bytes; shorten it to at most " +
+                         std::to_string(page_.max_description_bytes),
                      "description"};
     }
-    if (s.get("name").size() > 200) return Refusal{400, "the name is longer than 200 bytes", "name"};
+    if (s.get("name").size() > 200)
+      return Refusal{400, "the name is longer than 200 bytes", "name"};
     if (s.get("order_number").size() > 100) {
       return Refusal{400, "the order number is longer than 100 bytes", "order_number"};
     }
@@ -284,7 +290,8 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
     if (!product.empty() && !page_.products.empty() && !product_name(product)) {
       return Refusal{400, "'" + product + "' is not one of the products on the form", "product"};
     }
-    if (product.size() > 100) return Refusal{400, "the product is longer than 100 bytes", "product"};
+    if (product.size() > 100)
+      return Refusal{400, "the product is longer than 100 bytes", "product"};
     return std::nullopt;
   }
 
@@ -308,8 +315,8 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
     if (!s.get("product").empty()) attributes["product"] = s.get("product");
 
     if (const std::string number = s.get("case_number"); !number.empty()) {
-      if (auto followed = follow_up(channel, number, email, description, submission_id,
-                                    attributes)) {
+      if (auto followed =
+              follow_up(channel, number, email, description, submission_id, attributes)) {
         return *followed;
       }
     }
@@ -319,13 +326,10 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
     if (!s.get("order_number").empty()) {
       case_description += "\n\nOrder number: " + s.get("order_number");
     }
-    json request = {{"channel", channel},
-                    {"customer", {{"email", email}}},
-                    {"subject", subject},
-                    {"body", description},
-                    {"description", case_description},
-                    {"author", email},
-                    {"attributes", attributes}};
+    json request = {
+        {"channel", channel},      {"customer", {{"email", email}}},  {"subject", subject},
+        {"body", description},     {"description", case_description}, {"author", email},
+        {"attributes", attributes}};
     if (!s.get("name").empty()) request["customer"]["name"] = s.get("name");
     if (!s.get("product").empty()) request["sku"] = s.get("product");
     if (!submission_id.empty()) request["external_ref"] = "submission:" + submission_id;

@@ -69,10 +69,9 @@ TEST_CASE("a reply on a web form case goes to a channel that reaches the custome
     CHECK(items[0].target == "email");
   }
   SECTION("preferring the customer's preferred channel") {
-    f.customers().create({{"email", "bob@example.com"},
-                          {"phone", "+15551230111"},
-                          {"preferred_channel", "sms"}},
-                         f.agent);
+    f.customers().create(
+        {{"email", "bob@example.com"}, {"phone", "+15551230111"}, {"preferred_channel", "sms"}},
+        f.agent);
     std::int64_t id = new_case(f, "web", {{"email", "bob@example.com"}});
     CHECK(reply(f, id).at("channel") == "sms");
   }
@@ -85,8 +84,9 @@ TEST_CASE("a reply nobody can deliver is recorded as not deliverable with the re
   json message = reply(f, id);
   CHECK(message.at("delivery_state") == "not_deliverable");
   CHECK(message.at("channel") == "web");
-  CHECK_THAT(message.at("attributes").at("delivery_error").get<std::string>(),
-             Catch::Contains("no running channel instance delivers replies for case channel 'web'"));
+  CHECK_THAT(
+      message.at("attributes").at("delivery_error").get<std::string>(),
+      Catch::Contains("no running channel instance delivers replies for case channel 'web'"));
   CHECK(claim_all(f).empty());
 }
 
@@ -107,8 +107,9 @@ TEST_CASE("an outbound message with its own delivery state is recorded as given"
   std::int64_t id = new_case(f, "email", {{"email", "ed@example.com"}});
   CHECK(reply(f, id, {{"delivery_state", "sent"}}).at("delivery_state") == "sent");
   CHECK(claim_all(f).empty());
-  CHECK(error_kind([&] { reply(f, id, {{"delivery_state", "teleported"}}); }) ==
-        ErrorKind::invalid);
+  CHECK(error_kind([&] {
+          reply(f, id, {{"delivery_state", "teleported"}});
+        }) == ErrorKind::invalid);
 }
 
 TEST_CASE("a channel reports delivery of its own replies and late reports change nothing") {
@@ -131,7 +132,8 @@ TEST_CASE("a channel reports delivery of its own replies and late reports change
   CHECK(sent.at("changed") == true);
   CHECK(sent.at("message").at("delivery_state") == "sent");
   CHECK(sent.at("message").at("external_id") == "SM1");
-  json again = f.cases().set_delivery({{"message_id", message_id}, {"delivery_state", "sent"}}, sms);
+  json again =
+      f.cases().set_delivery({{"message_id", message_id}, {"delivery_state", "sent"}}, sms);
   CHECK(again.at("changed") == false);
   f.cases().set_delivery({{"message_id", message_id}, {"delivery_state", "delivered"}}, sms);
   json late = f.cases().set_delivery(
@@ -151,19 +153,18 @@ TEST_CASE("a failed delivery keeps its reason on the message") {
   f.context.reply_channels = {{"sms", "phone"}};
   std::int64_t id = new_case(f, "sms", {{"phone", "+15551230133"}});
   std::int64_t message_id = reply(f, id).at("id").get<std::int64_t>();
-  json failed = f.cases().set_delivery({{"message_id", message_id},
-                                        {"delivery_state", "failed"},
-                                        {"error", "number unreachable"}},
-                                       {"plugin:sms", "plugin"});
+  json failed = f.cases().set_delivery(
+      {{"message_id", message_id}, {"delivery_state", "failed"}, {"error", "number unreachable"}},
+      {"plugin:sms", "plugin"});
   CHECK(failed.at("message").at("delivery_state") == "failed");
   CHECK(failed.at("message").at("attributes").at("delivery_error") == "number unreachable");
   CHECK(error_kind([&] {
-          std::int64_t inbound = f.cases()
-                                     .append_message(id, {{"direction", "inbound"}, {"body", "hi"}},
-                                                     f.agent)
-                                     .at("message")
-                                     .at("id")
-                                     .get<std::int64_t>();
+          std::int64_t inbound =
+              f.cases()
+                  .append_message(id, {{"direction", "inbound"}, {"body", "hi"}}, f.agent)
+                  .at("message")
+                  .at("id")
+                  .get<std::int64_t>();
           f.cases().set_delivery({{"message_id", inbound}, {"delivery_state", "sent"}},
                                  {"plugin:sms", "plugin"});
         }) == ErrorKind::conflict);

@@ -102,7 +102,8 @@ class ChannelServer {
     config.logging.level = "warning";
     config.workers.outbox_poll = std::chrono::milliseconds(50);
     const char* build = std::getenv("CXLOOP_BUILD_DIR");
-    if (build == nullptr) throw std::runtime_error("CXLOOP_BUILD_DIR is not set; run through ctest");
+    if (build == nullptr)
+      throw std::runtime_error("CXLOOP_BUILD_DIR is not set; run through ctest");
     config.plugin_dirs = {std::string(build) + "/plugins"};
     config.plugins = std::move(instances);
     server_ = std::make_unique<app::Server>(config);
@@ -140,8 +141,8 @@ class ChannelServer {
                           const nlohmann::json& body = nullptr) {
     HttpResult result = api(method, path, body);
     if (result.status >= 300) {
-      throw std::runtime_error(method + " " + path + " answered " +
-                               std::to_string(result.status) + ": " + result.body);
+      throw std::runtime_error(method + " " + path + " answered " + std::to_string(result.status) +
+                               ": " + result.body);
     }
     return result.json();
   }

@@ -32,7 +32,8 @@ class GatewayReceiver {
  public:
   GatewayReceiver()
       : state_(std::make_shared<State>()),
-        server_(new Factory(state_), Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
+        server_(new Factory(state_),
+                Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
                 new Poco::Net::HTTPServerParams) {
     server_.start();
   }

@@ -25,9 +25,9 @@ const std::string kSecret = "test-webhook-secret-123";
 const std::string kInbound = "/hooks/channel/sms/inbound";
 
 json sms_settings(const GatewayReceiver& gateway) {
-  return {{"webhook_secret", kSecret},      {"gateway_url", gateway.url()},
-          {"account", "AC-test"},           {"secret", "gateway-secret"},
-          {"from_number", "+15559870000"},  {"thread_window_hours", 24}};
+  return {{"webhook_secret", kSecret},     {"gateway_url", gateway.url()},
+          {"account", "AC-test"},          {"secret", "gateway-secret"},
+          {"from_number", "+15559870000"}, {"thread_window_hours", 24}};
 }
 
 std::string encode(const std::map<std::string, std::string>& form) {
@@ -56,8 +56,7 @@ std::map<std::string, std::string> decode(const std::string& body) {
 // A webhook as the gateway adapter sends it: form-encoded and signed.
 HttpResult post_sms(ChannelServer& server, const std::map<std::string, std::string>& form,
                     const std::string& secret = kSecret, bool signed_request = true) {
-  std::map<std::string, std::string> headers{
-      {"Content-Type", "application/x-www-form-urlencoded"}};
+  std::map<std::string, std::string> headers{{"Content-Type", "application/x-www-form-urlencoded"}};
   if (signed_request) headers["X-Cxloop-Signature"] = sms::sign(secret, kInbound, form);
   return server.request("POST", kInbound, encode(form), headers);
 }
@@ -114,8 +113,8 @@ TEST_CASE("an inbound SMS creates a case for the customer with that phone number
   std::int64_t id = case_id_of(server, body.at("case"));
   json the_case = server.api_json("GET", "/api/v1/cases/" + std::to_string(id));
   CHECK(the_case.at("channel") == "sms");
-  json customer =
-      server.api_json("GET", "/api/v1/customers/" + std::to_string(the_case.at("customer_id").get<long>()));
+  json customer = server.api_json(
+      "GET", "/api/v1/customers/" + std::to_string(the_case.at("customer_id").get<long>()));
   CHECK(customer.at("phone") == "+15551230100");
   json messages = server.messages(id);
   REQUIRE(messages.size() == 1);
@@ -160,7 +159,8 @@ TEST_CASE("a retried webhook with the same MessageSid makes no second case or me
   CHECK(server.messages(case_id_of(server, first.at("case"))).size() == 1);
 }
 
-TEST_CASE("unsigned, wrongly signed, incomplete and oversized webhooks are refused with the reason") {
+TEST_CASE(
+    "unsigned, wrongly signed, incomplete and oversized webhooks are refused with the reason") {
   GatewayReceiver gateway;
   json settings = sms_settings(gateway);
   settings["max_body_bytes"] = 2048;
@@ -179,9 +179,9 @@ TEST_CASE("unsigned, wrongly signed, incomplete and oversized webhooks are refus
   std::map<std::string, std::string> form = text("+15551230104", "hi", "SM-D3");
   std::string signature = sms::sign(kSecret, kInbound, form);
   form["Body"] = "tampered";
-  HttpResult tampered = server.request("POST", kInbound, encode(form),
-                                       {{"Content-Type", "application/x-www-form-urlencoded"},
-                                        {"X-Cxloop-Signature", signature}});
+  HttpResult tampered = server.request(
+      "POST", kInbound, encode(form),
+      {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Cxloop-Signature", signature}});
   CHECK(tampered.status == 403);
 
   HttpResult no_from = post_sms(server, {{"Body", "hi"}, {"MessageSid", "SM-D4"}});
@@ -214,7 +214,8 @@ TEST_CASE("an agent's reply reaches the gateway and the message becomes sent") {
   CHECK(message.at("delivery_state") == "pending");
   std::int64_t message_id = message.at("id").get<std::int64_t>();
 
-  REQUIRE(wait_until([&] { return server.message(id, message_id).at("delivery_state") == "sent"; }));
+  REQUIRE(
+      wait_until([&] { return server.message(id, message_id).at("delivery_state") == "sent"; }));
   auto requests = gateway.requests();
   REQUIRE(requests.size() == 1);
   CHECK(requests[0].method == "POST");
@@ -245,10 +246,11 @@ TEST_CASE("a reply the gateway refuses is marked failed with the gateway's answe
                                {{"body", "Hi"}});
   json message = reply.contains("message") ? reply.at("message") : reply;
   std::int64_t message_id = message.at("id").get<std::int64_t>();
-  REQUIRE(wait_until(
-      [&] { return server.message(id, message_id).at("delivery_state") == "failed"; }));
-  CHECK_THAT(server.message(id, message_id).at("attributes").at("delivery_error").get<std::string>(),
-             Catch::Contains("HTTP 400"));
+  REQUIRE(
+      wait_until([&] { return server.message(id, message_id).at("delivery_state") == "failed"; }));
+  CHECK_THAT(
+      server.message(id, message_id).at("attributes").at("delivery_error").get<std::string>(),
+      Catch::Contains("HTTP 400"));
 }
 
 TEST_CASE("an SMS channel disabled in config answers 404 on its webhook") {

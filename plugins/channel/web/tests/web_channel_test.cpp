@@ -23,7 +23,8 @@ json web_settings(int per_minute = 100) {
   return {{"rate_limit_per_minute", per_minute},
           {"cors_origins", {"https://shop.example.com"}},
           {"max_description_bytes", 2000},
-          {"products", {{{"sku", "KET-1"}, {"name", "Kettle"}}, {{"sku", "TOA-2"}, {"name", "Toaster"}}}}};
+          {"products",
+           {{{"sku", "KET-1"}, {"name", "Kettle"}}, {{"sku", "TOA-2"}, {"name", "Toaster"}}}}};
 }
 
 std::string encode(const std::map<std::string, std::string>& form) {
@@ -62,7 +63,8 @@ TEST_CASE("the form page is plain accessible HTML with every field labelled") {
   HttpResult page = server.request("GET", kForm + "?case=CS-000042");
   REQUIRE(page.status == 200);
   CHECK_THAT(page.header("content-type"), Catch::StartsWith("text/html"));
-  for (const char* field : {"name", "email", "product", "order_number", "description", "case_number"}) {
+  for (const char* field :
+       {"name", "email", "product", "order_number", "description", "case_number"}) {
     INFO(field);
     CHECK_THAT(page.body, Catch::Contains(std::string("<label for=\"") + field + "\""));
     CHECK_THAT(page.body, Catch::Contains(std::string("id=\"") + field + "\""));
@@ -115,9 +117,9 @@ TEST_CASE("a follow-up naming the customer's own case number threads onto it") {
       post_json(server, {{"email", "cy@example.com"}, {"description", "Parcel missing"}})
           .json()
           .at("case_number");
-  HttpResult follow = post_json(server, {{"email", "CY@example.com"},
-                                         {"case_number", number},
-                                         {"description", "Still missing"}});
+  HttpResult follow = post_json(
+      server,
+      {{"email", "CY@example.com"}, {"case_number", number}, {"description", "Still missing"}});
   REQUIRE(follow.status == 201);
   CHECK(follow.json().at("case_number") == number);
   CHECK(follow.json().at("threaded") == true);
@@ -125,9 +127,9 @@ TEST_CASE("a follow-up naming the customer's own case number threads onto it") {
   CHECK(server.messages(case_by_number(server, number).at("id").get<std::int64_t>()).size() == 2);
 
   SECTION("someone else's case number is refused") {
-    HttpResult stranger = post_json(server, {{"email", "mallory@example.com"},
-                                             {"case_number", number},
-                                             {"description", "Let me in"}});
+    HttpResult stranger = post_json(
+        server,
+        {{"email", "mallory@example.com"}, {"case_number", number}, {"description", "Let me in"}});
     CHECK(stranger.status == 400);
     CHECK_THAT(stranger.body, Catch::Contains("does not belong to mallory@example.com"));
   }
@@ -166,18 +168,18 @@ TEST_CASE("bad submissions are refused with what to fix") {
   HttpResult no_text = post_json(server, {{"email", "ed@example.com"}});
   CHECK(no_text.status == 400);
   CHECK(no_text.json().at("field") == "description");
-  HttpResult product = post_json(server, {{"email", "ed@example.com"},
-                                          {"description", "x"},
-                                          {"product", "NOPE"}});
+  HttpResult product =
+      post_json(server, {{"email", "ed@example.com"}, {"description", "x"}, {"product", "NOPE"}});
   CHECK(product.status == 400);
   CHECK(product.json().at("field") == "product");
-  HttpResult oversized = post_json(server, {{"email", "ed@example.com"},
-                                            {"description", std::string(3000, 'x')}});
+  HttpResult oversized =
+      post_json(server, {{"email", "ed@example.com"}, {"description", std::string(3000, 'x')}});
   CHECK(oversized.status == 413);
   HttpResult form_refusal = post_form(server, {{"email", "ed@example.com"}});
   CHECK(form_refusal.status == 400);
   CHECK_THAT(form_refusal.body, Catch::Contains("describe what happened"));
-  HttpResult wrong_type = server.request("POST", kSubmit, "hello", {{"Content-Type", "text/plain"}});
+  HttpResult wrong_type =
+      server.request("POST", kSubmit, "hello", {{"Content-Type", "text/plain"}});
   CHECK(wrong_type.status == 415);
   CHECK(server.cases("channel=web").empty());
 }
@@ -186,7 +188,8 @@ TEST_CASE("a client posting faster than the rate limit gets 429 with Retry-After
   ChannelServer server({plugin_instance("web", "web", web_settings(3))});
   for (int i = 0; i < 3; ++i) {
     INFO(i);
-    CHECK(post_json(server, {{"email", "fay@example.com"}, {"description", "try " + std::to_string(i)}})
+    CHECK(post_json(server,
+                    {{"email", "fay@example.com"}, {"description", "try " + std::to_string(i)}})
               .status == 201);
   }
   HttpResult limited = post_json(server, {{"email", "fay@example.com"}, {"description", "again"}});
@@ -197,15 +200,15 @@ TEST_CASE("a client posting faster than the rate limit gets 429 with Retry-After
 
 TEST_CASE("CORS is granted only to the configured origins") {
   ChannelServer server({plugin_instance("web", "web", web_settings())});
-  HttpResult allowed = server.request("OPTIONS", kSubmit, "",
-                                      {{"Origin", "https://shop.example.com"},
-                                       {"Access-Control-Request-Method", "POST"}});
+  HttpResult allowed = server.request(
+      "OPTIONS", kSubmit, "",
+      {{"Origin", "https://shop.example.com"}, {"Access-Control-Request-Method", "POST"}});
   CHECK(allowed.status == 204);
   CHECK(allowed.header("access-control-allow-origin") == "https://shop.example.com");
   CHECK_THAT(allowed.header("access-control-allow-methods"), Catch::Contains("POST"));
-  HttpResult refused = server.request("OPTIONS", kSubmit, "",
-                                      {{"Origin", "https://evil.example.net"},
-                                       {"Access-Control-Request-Method", "POST"}});
+  HttpResult refused = server.request(
+      "OPTIONS", kSubmit, "",
+      {{"Origin", "https://evil.example.net"}, {"Access-Control-Request-Method", "POST"}});
   CHECK(refused.status == 403);
   CHECK(refused.header("access-control-allow-origin").empty());
   HttpResult post = post_json(server, {{"email", "gus@example.com"}, {"description", "hi"}},
@@ -218,10 +221,13 @@ TEST_CASE("CORS is granted only to the configured origins") {
 
 TEST_CASE("a reply on a web case goes out through a channel that reaches the customer") {
   GatewayReceiver gateway;
-  json sms = {{"webhook_secret", "test-webhook-secret-123"}, {"gateway_url", gateway.url()},
-              {"account", "AC-test"}, {"secret", "gateway-secret"}, {"from_number", "+15559870000"}};
-  ChannelServer server({plugin_instance("web", "web", web_settings()),
-                        plugin_instance("sms", "sms", sms)});
+  json sms = {{"webhook_secret", "test-webhook-secret-123"},
+              {"gateway_url", gateway.url()},
+              {"account", "AC-test"},
+              {"secret", "gateway-secret"},
+              {"from_number", "+15559870000"}};
+  ChannelServer server(
+      {plugin_instance("web", "web", web_settings()), plugin_instance("sms", "sms", sms)});
 
   SECTION("no channel reaches an email-only customer: the reply is marked not deliverable") {
     std::string number = post_json(server, {{"email", "hal@example.com"}, {"description", "hi"}})
@@ -247,8 +253,8 @@ TEST_CASE("a reply on a web case goes out through a channel that reaches the cus
     json message = reply.contains("message") ? reply.at("message") : reply;
     CHECK(message.at("channel") == "sms");
     std::int64_t message_id = message.at("id");
-    REQUIRE(wait_until(
-        [&] { return server.message(id, message_id).at("delivery_state") == "sent"; }));
+    REQUIRE(
+        wait_until([&] { return server.message(id, message_id).at("delivery_state") == "sent"; }));
     REQUIRE(gateway.requests().size() == 1);
     CHECK_THAT(gateway.requests()[0].body, Catch::Contains("To=%2B15551230200"));
   }
