@@ -25,8 +25,7 @@
 #include "config/config.hpp"
 #include "test_databases.hpp"
 #include "workflow/operation_table.hpp"
-#include "workflow/tokens.hpp"
-#include "workflow/workflow_context.hpp"
+#include "workflow/domain_services.hpp"
 
 namespace cxloop::testing {
 
@@ -147,8 +146,7 @@ class ChatTestServer {
     server_ = std::make_unique<app::Server>(config);
     server_->start();
 
-    workflow::WorkflowContext context{server_->database(), nullptr, {}, "", {}};
-    workflow::TokenService tokens(context);
+    workflow::TokenService& tokens = server_->domain().tokens;
     agent_token_ = tokens.create({{"name", "agent"}, {"role", "agent"}}, system_)
                        .at("secret")
                        .get<std::string>();

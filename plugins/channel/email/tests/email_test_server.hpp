@@ -23,8 +23,7 @@
 #include "config/config.hpp"
 #include "test_databases.hpp"
 #include "workflow/operation_table.hpp"
-#include "workflow/tokens.hpp"
-#include "workflow/workflow_context.hpp"
+#include "workflow/domain_services.hpp"
 
 namespace cxloop::testing {
 
@@ -74,8 +73,7 @@ class EmailTestServer {
     server_ = std::make_unique<app::Server>(config);
     server_->start();
 
-    workflow::WorkflowContext context{server_->database(), nullptr, {}, "", {}};
-    workflow::TokenService tokens(context);
+    workflow::TokenService& tokens = server_->domain().tokens;
     agent_token_ = tokens.create({{"name", "agent"}, {"role", "agent"}}, system_)
                        .at("secret")
                        .get<std::string>();
