@@ -1,5 +1,7 @@
 #include "workflow/assets.hpp"
 
+#include <algorithm>
+
 #include <soci/soci.h>
 
 #include <map>
@@ -99,31 +101,38 @@ nlohmann::json AssetService::bulk_insert(const nlohmann::json& rows, const Actor
   if (!rows.is_array() || rows.empty()) {
     throw DomainError(ErrorKind::invalid, "send the assets as a non-empty JSON array");
   }
-  std::vector<BulkImportError::RowError> errors;
+  // Every bad row is reported at once: field errors first found by parsing, owner errors
+  // by looking the owners up; then nothing of the batch is stored.
+  std::vector<BulkImportError::RowError> parse_errors;
   std::vector<AssetRow> parsed;
+  std::vector<std::size_t> positions;  // 1-based row of each parsed entry
   for (std::size_t i = 0; i < rows.size(); ++i) {
     try {
       parsed.push_back(parse_row(rows[i]));
+      positions.push_back(i + 1);
     } catch (const DomainError& error) {
-      errors.push_back({i + 1, error.field(), error.what()});
+      parse_errors.push_back({i + 1, error.field(), error.what()});
     }
   }
-  if (!errors.empty()) throw BulkImportError(std::move(errors));
 
   ChangeEvents changes;
   std::size_t inserted = 0;
   context_.db.write([&](soci::session& tx) {
     changes.clear();
-    std::vector<BulkImportError::RowError> owner_errors;
+    std::vector<BulkImportError::RowError> errors = parse_errors;
     std::vector<std::int64_t> owners;
     for (std::size_t i = 0; i < parsed.size(); ++i) {
       try {
         owners.push_back(owner_id(tx, parsed[i]));
       } catch (const DomainError& error) {
-        owner_errors.push_back({i + 1, error.field(), error.what()});
+        errors.push_back({positions[i], error.field(), error.what()});
       }
     }
-    if (!owner_errors.empty()) throw BulkImportError(std::move(owner_errors));
+    if (!errors.empty()) {
+      std::sort(errors.begin(), errors.end(),
+                [](const auto& a, const auto& b) { return a.row < b.row; });
+      throw BulkImportError(std::move(errors));
+    }
     std::string now = now_rfc3339();
     std::int64_t first = 0, last = 0;
     for (std::size_t i = 0; i < parsed.size(); ++i) {

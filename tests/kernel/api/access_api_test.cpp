@@ -16,7 +16,7 @@ using cxloop::testing::test_backends;
 namespace {
 
 std::string concrete(const std::string& pattern) {
-  return std::regex_replace(pattern, std::regex("\\{[a-z_*]+\\}"), "1");
+  return std::regex_replace(pattern, std::regex("\\{[a-z_*]+\\}"), "999999");
 }
 
 }  // namespace
