@@ -24,8 +24,7 @@
 
 #include "app/server.hpp"
 #include "config/config.hpp"
-#include "workflow/tokens.hpp"
-#include "workflow/workflow_context.hpp"
+#include "workflow/domain_services.hpp"
 
 namespace cxloop::testing {
 
@@ -108,9 +107,8 @@ class ChannelServer {
     config.plugins = std::move(instances);
     server_ = std::make_unique<app::Server>(config);
     server_->start();
-    workflow::WorkflowContext context{server_->database(), nullptr, {}, "", {}};
-    workflow::TokenService tokens(context);
-    agent_token_ = tokens.create({{"name", "agent"}, {"role", "agent"}}, {"system", "system"})
+    agent_token_ = server_->domain()
+                       .tokens.create({{"name", "agent"}, {"role", "agent"}}, {"system", "system"})
                        .at("secret")
                        .get<std::string>();
   }
