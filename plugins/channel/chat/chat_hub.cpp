@@ -19,7 +19,8 @@ void ChatHub::attach_and_flush(const std::string& token,
         all_sent = false;
         break;
       }
-      if (reply.contains("message_id")) delivered.push_back(reply["message_id"].get<std::int64_t>());
+      if (reply.contains("message_id"))
+        delivered.push_back(reply["message_id"].get<std::int64_t>());
     }
     // Kept replies go only when all reached the socket; a reconnect sends them again, and
     // the widget skips message ids it has shown.
@@ -77,7 +78,8 @@ std::size_t ChatHub::open_sockets() const {
 
 void ChatHub::mark_delivered(std::int64_t message_id) const {
   try {
-    host_.call("message.set_delivery", {{"message_id", message_id}, {"delivery_state", "delivered"}});
+    host_.call("message.set_delivery",
+               {{"message_id", message_id}, {"delivery_state", "delivered"}});
   } catch (const sdk::HostError& e) {
     // The customer has the reply; only the bookkeeping is behind. Say so rather than fail.
     host_.warning("reply " + std::to_string(message_id) +

@@ -83,8 +83,8 @@ class SocketHandler : public Poco::Net::HTTPRequestHandler {
  private:
   bool origin_allowed(const std::string& origin) const {
     if (settings_.allowed_origins.empty()) return true;
-    return std::find(settings_.allowed_origins.begin(), settings_.allowed_origins.end(),
-                     origin) != settings_.allowed_origins.end();
+    return std::find(settings_.allowed_origins.begin(), settings_.allowed_origins.end(), origin) !=
+           settings_.allowed_origins.end();
   }
 
   sdk::Host host_;
@@ -128,8 +128,8 @@ class ChatRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-ChatServer::ChatServer(sdk::Host host, const ChatSettings& settings,
-                       const ConversationStore& store, ChatHub& hub)
+ChatServer::ChatServer(sdk::Host host, const ChatSettings& settings, const ConversationStore& store,
+                       ChatHub& hub)
     : host_(host), settings_(settings), store_(store), hub_(hub) {}
 
 ChatServer::~ChatServer() { stop(); }

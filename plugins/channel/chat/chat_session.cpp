@@ -35,18 +35,21 @@ std::string trimmed(const std::string& text) {
 // What the customer should do about a refused host call.
 std::string error_code(const sdk::HostError& e) {
   switch (e.status()) {
-    case CXLOOP_ERR_INVALID: return "invalid";
-    case CXLOOP_ERR_CONFLICT: return "conflict";
-    case CXLOOP_ERR_UNAVAILABLE: return "unavailable";
-    default: return "server_error";
+    case CXLOOP_ERR_INVALID:
+      return "invalid";
+    case CXLOOP_ERR_CONFLICT:
+      return "conflict";
+    case CXLOOP_ERR_UNAVAILABLE:
+      return "unavailable";
+    default:
+      return "server_error";
   }
 }
 
 }  // namespace
 
-ChatSession::ChatSession(Poco::Net::WebSocket socket, sdk::Host host,
-                         const ChatSettings& settings, const ConversationStore& store,
-                         ChatHub& hub)
+ChatSession::ChatSession(Poco::Net::WebSocket socket, sdk::Host host, const ChatSettings& settings,
+                         const ConversationStore& store, ChatHub& hub)
     : socket_(std::move(socket)), host_(host), settings_(settings), store_(store), hub_(hub) {
   socket_.setMaxPayloadSize(settings_.max_frame_bytes);
   socket_.setReceiveTimeout(Poco::Timespan(settings_.idle_timeout_s, 0));
@@ -58,8 +61,7 @@ bool ChatSession::send(const sdk::json& frame) {
   std::lock_guard<std::mutex> lock(send_mutex_);
   if (closed_) return false;
   try {
-    socket_.sendFrame(text.data(), static_cast<int>(text.size()),
-                      Poco::Net::WebSocket::FRAME_TEXT);
+    socket_.sendFrame(text.data(), static_cast<int>(text.size()), Poco::Net::WebSocket::FRAME_TEXT);
     return true;
   } catch (const Poco::Exception&) {
     closed_ = true;  // a socket that failed a send is of no further use
@@ -101,9 +103,9 @@ void ChatSession::run() {
       if (opcode == Poco::Net::WebSocket::FRAME_OP_PING) {
         std::lock_guard<std::mutex> lock(send_mutex_);
         if (!closed_) {
-          socket_.sendFrame(buffer.begin(), n,
-                            Poco::Net::WebSocket::FRAME_FLAG_FIN |
-                                Poco::Net::WebSocket::FRAME_OP_PONG);
+          socket_.sendFrame(
+              buffer.begin(), n,
+              Poco::Net::WebSocket::FRAME_FLAG_FIN | Poco::Net::WebSocket::FRAME_OP_PONG);
         }
         continue;
       }
@@ -160,14 +162,14 @@ void ChatSession::handle_text(const std::string& text) {
     } else if (type == "message") {
       message(frame);
     } else {
-      error("bad_request", "unknown frame type '" + type +
-                               "'; use hello, resume, message or ping");
+      error("bad_request", "unknown frame type '" + type + "'; use hello, resume, message or ping");
     }
   } catch (const sdk::HostError& e) {
     host_.warning(std::string("chat frame '") + type + "' refused: " + e.what());
-    error(error_code(e), e.status() == CXLOOP_ERR_UNAVAILABLE
-                             ? "the service is busy; send the frame again in a moment"
-                             : e.what(),
+    error(error_code(e),
+          e.status() == CXLOOP_ERR_UNAVAILABLE
+              ? "the service is busy; send the frame again in a moment"
+              : e.what(),
           frame.value("id", sdk::json(nullptr)));
   } catch (const std::exception& e) {
     host_.error(std::string("chat frame '") + type + "' failed: " + e.what());
@@ -200,8 +202,8 @@ void ChatSession::hello(const sdk::json& frame) {
 
 void ChatSession::resume(const sdk::json& frame) {
   if (conversation_) {
-    error("bad_request", "this socket already belongs to conversation " +
-                             conversation_->case_number);
+    error("bad_request",
+          "this socket already belongs to conversation " + conversation_->case_number);
     return;
   }
   auto found = store_.find(text_member(frame, "token"));
@@ -232,8 +234,9 @@ void ChatSession::message(const sdk::json& frame) {
   if (id.is_string()) client_id = id.get<std::string>();
   if (id.is_number_integer()) client_id = std::to_string(id.get<std::int64_t>());
   if (client_id.empty() || client_id.size() > kMaxClientId) {
-    error("invalid", "a message needs \"id\": a client message id (string or integer, at most "
-                     "100 characters) so a resend is not stored twice",
+    error("invalid",
+          "a message needs \"id\": a client message id (string or integer, at most "
+          "100 characters) so a resend is not stored twice",
           id);
     return;
   }
@@ -244,21 +247,21 @@ void ChatSession::message(const sdk::json& frame) {
   }
   try {
     const sdk::json appended = host_.call(
-        "case.append_message",
-        {{"case_id", conversation_->case_id},
-         {"direction", "inbound"},
-         {"channel", settings_.channel},
-         {"author", conversation_->email},
-         {"body", text},
-         {"external_id", "chat:" + conversation_->token + ":" + client_id}});
+        "case.append_message", {{"case_id", conversation_->case_id},
+                                {"direction", "inbound"},
+                                {"channel", settings_.channel},
+                                {"author", conversation_->email},
+                                {"body", text},
+                                {"external_id", "chat:" + conversation_->token + ":" + client_id}});
     send({{"type", "ack"},
           {"id", id},
           {"message_id", appended.at("message").at("id")},
           {"duplicate", appended.value("duplicate", false)}});
   } catch (const sdk::HostError& e) {
     if (e.status() != CXLOOP_ERR_CONFLICT) throw;
-    error("case_closed", "case " + conversation_->case_number +
-                             " is closed; say hello on a new socket to start a new conversation",
+    error("case_closed",
+          "case " + conversation_->case_number +
+              " is closed; say hello on a new socket to start a new conversation",
           id);
   }
 }

@@ -11,7 +11,7 @@ namespace cxloop::plugins::chat {
 struct ChatSettings {
   std::string channel = "chat";  // recorded on cases; the instance name, so replies route here
   std::string listen = "127.0.0.1";
-  int port = 8081;               // 0 picks a free port
+  int port = 8081;  // 0 picks a free port
   int max_frame_bytes = 16384;
   int idle_timeout_s = 300;
   int max_connections = 64;

@@ -58,8 +58,8 @@ Conversation ConversationStore::open(const std::string& name, const std::string&
        {"author", email},
        {"attributes",
         {{"chat",
-          {{"opened_at", Poco::DateTimeFormatter::format(Poco::DateTime(),
-                                                          Poco::DateTimeFormat::ISO8601_FORMAT)}}}}}});
+          {{"opened_at", Poco::DateTimeFormatter::format(
+                             Poco::DateTime(), Poco::DateTimeFormat::ISO8601_FORMAT)}}}}}});
   c.case_id = taken.at("case").at("id").get<std::int64_t>();
   c.case_number = taken.at("case").at("number").get<std::string>();
   host_.kv_put("conversation/" + c.token, c.to_json().dump());

@@ -33,8 +33,8 @@ class ConversationStore {
 
   // A new conversation and its case (case.intake). Throws sdk::HostError when the kernel
   // refuses (e.g. an invalid email address) or is unavailable.
-  Conversation open(const std::string& name, const std::string& email,
-                    const std::string& subject, const std::string& first_text) const;
+  Conversation open(const std::string& name, const std::string& email, const std::string& subject,
+                    const std::string& first_text) const;
   std::optional<Conversation> find(const std::string& token) const;
   std::optional<std::string> token_of_case(std::int64_t case_id) const;
 

@@ -20,18 +20,19 @@ EmailSettings settings_of(const sdk::Host& host) {
 sdk::Response problem(int status, const std::string& type, const std::string& detail,
                       const std::string& path) {
   static const std::map<int, std::string> titles = {
-      {400, "Bad Request"},        {401, "Unauthorized"},          {404, "Not Found"},
-      {413, "Payload Too Large"},  {415, "Unsupported Media Type"}, {422, "Unprocessable Entity"}};
+      {400, "Bad Request"},       {401, "Unauthorized"},           {404, "Not Found"},
+      {413, "Payload Too Large"}, {415, "Unsupported Media Type"}, {422, "Unprocessable Entity"}};
   const auto title = titles.find(status);
   sdk::Response response;
   response.status = status;
   response.headers["content-type"] = "application/problem+json";
-  response.body = sdk::json{{"type", "https://cxloop.dev/problems/" + type},
-                            {"title", title == titles.end() ? "Error" : title->second},
-                            {"status", status},
-                            {"detail", to_utf8(detail, "")},
-                            {"instance", path}}
-                      .dump();
+  response.body = sdk::json{
+      {"type", "https://cxloop.dev/problems/" + type},
+      {"title", title == titles.end() ? "Error" : title->second},
+      {"status", status},
+      {"detail", to_utf8(detail, "")},
+      {"instance",
+       path}}.dump();
   return response;
 }
 
@@ -104,26 +105,26 @@ sdk::Response EmailChannel::mailgate(const sdk::HttpRequest& request) {
   if (type != "message/rfc822") {
     return problem(415, "unsupported-media-type",
                    "the mailgate takes a raw RFC 5322 message with Content-Type "
-                   "message/rfc822, not '" + type + "'",
+                   "message/rfc822, not '" +
+                       type + "'",
                    request.path);
   }
   InboundEmail mail;
   try {
     mail = parse_inbound_email(request.body, settings_.max_message_bytes);
   } catch (const MailRejection& rejection) {
-    host().counter_add("email_inbound_total", 1,
-                       {{"source", "mailgate"}, {"outcome", "refused"}});
+    host().counter_add("email_inbound_total", 1, {{"source", "mailgate"}, {"outcome", "refused"}});
     const int status = rejection.http_status();
     return problem(status,
-                   status == 413 ? "payload-too-large"
+                   status == 413   ? "payload-too-large"
                    : status == 422 ? "unprocessable-message"
                                    : "malformed-message",
                    rejection.what(), request.path);
   }
   const IntakeOutcome outcome = intake_.store(mail, "mailgate");
-  host().counter_add("email_inbound_total", 1,
-                     {{"source", "mailgate"},
-                      {"outcome", outcome.duplicate ? "duplicate" : "stored"}});
+  host().counter_add(
+      "email_inbound_total", 1,
+      {{"source", "mailgate"}, {"outcome", outcome.duplicate ? "duplicate" : "stored"}});
   return sdk::Response::json(outcome.new_case && !outcome.duplicate ? 201 : 200,
                              {{"case_id", outcome.case_id},
                               {"case_number", outcome.case_number},

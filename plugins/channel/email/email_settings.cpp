@@ -22,8 +22,9 @@ EmailSettings EmailSettings::from_json(const nlohmann::json& settings) {
   read(settings, "max_message_bytes", max_bytes);
   s.max_message_bytes = max_bytes;
   if (s.address.find('@') == std::string::npos) {
-    throw std::invalid_argument("settings.address must be the support mailbox address, e.g. "
-                                "support@example.com");
+    throw std::invalid_argument(
+        "settings.address must be the support mailbox address, e.g. "
+        "support@example.com");
   }
 
   if (auto it = settings.find("mailgate"); it != settings.end()) {
@@ -56,7 +57,7 @@ EmailSettings EmailSettings::from_json(const nlohmann::json& settings) {
     read(pop3, "port", s.pop3.port);
     std::string tls = "none";
     read(pop3, "tls", tls);
-    s.pop3.tls = tls == "starttls" ? Pop3Tls::starttls
+    s.pop3.tls = tls == "starttls"   ? Pop3Tls::starttls
                  : tls == "implicit" ? Pop3Tls::implicit
                                      : Pop3Tls::none;
     read(pop3, "username", s.pop3.username);
@@ -65,8 +66,9 @@ EmailSettings EmailSettings::from_json(const nlohmann::json& settings) {
     read(pop3, "timeout_s", s.pop3.timeout_s);
   }
   if (s.pop3.enabled && s.pop3.username.empty()) {
-    throw std::invalid_argument("settings.pop3.username is required while settings.pop3.enabled "
-                                "is true");
+    throw std::invalid_argument(
+        "settings.pop3.username is required while settings.pop3.enabled "
+        "is true");
   }
 
   if (auto it = settings.find("tls"); it != settings.end()) {

@@ -19,12 +19,12 @@ struct TlsSettings {
 struct SmtpSettings {
   std::string host = "127.0.0.1";
   int port = 25;
-  bool starttls = false;     // upgrade with STARTTLS before AUTH and MAIL
-  std::string username;      // AUTH when not empty
+  bool starttls = false;  // upgrade with STARTTLS before AUTH and MAIL
+  std::string username;   // AUTH when not empty
   std::string password;
   std::string auth = "login";  // "login" or "plain"
   int timeout_s = 30;
-  std::string helo_name;     // EHLO name; default: the domain of the support address
+  std::string helo_name;  // EHLO name; default: the domain of the support address
 };
 
 enum class Pop3Tls { none, starttls, implicit };

@@ -34,17 +34,20 @@ void append_utf8(std::string& out, std::uint32_t code) {
 // The named entities mail clients actually produce; others stay as written.
 const std::map<std::string, std::uint32_t>& named_entities() {
   static const std::map<std::string, std::uint32_t> entities = {
-      {"amp", '&'},     {"lt", '<'},       {"gt", '>'},      {"quot", '"'},     {"apos", '\''},
-      {"nbsp", 0xA0},   {"copy", 0xA9},    {"reg", 0xAE},    {"trade", 0x2122}, {"euro", 0x20AC},
-      {"pound", 0xA3},  {"yen", 0xA5},     {"cent", 0xA2},   {"sect", 0xA7},    {"deg", 0xB0},
-      {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013}, {"lsquo", 0x2018},
-      {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"bull", 0x2022},
-      {"middot", 0xB7}, {"laquo", 0xAB},   {"raquo", 0xBB},  {"times", 0xD7},   {"divide", 0xF7},
-      {"auml", 0xE4},   {"ouml", 0xF6},    {"uuml", 0xFC},   {"Auml", 0xC4},    {"Ouml", 0xD6},
-      {"Uuml", 0xDC},   {"szlig", 0xDF},   {"eacute", 0xE9}, {"egrave", 0xE8},  {"ecirc", 0xEA},
-      {"aacute", 0xE1}, {"agrave", 0xE0},  {"acirc", 0xE2},  {"ccedil", 0xE7},  {"ntilde", 0xF1},
-      {"oacute", 0xF3}, {"uacute", 0xFA},  {"iacute", 0xED}, {"Eacute", 0xC9},  {"aring", 0xE5},
-      {"oslash", 0xF8}, {"aelig", 0xE6},   {"shy", 0xAD},    {"zwnj", 0x200C},  {"zwj", 0x200D}};
+      {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},
+      {"apos", '\''},    {"nbsp", 0xA0},    {"copy", 0xA9},    {"reg", 0xAE},
+      {"trade", 0x2122}, {"euro", 0x20AC},  {"pound", 0xA3},   {"yen", 0xA5},
+      {"cent", 0xA2},    {"sect", 0xA7},    {"deg", 0xB0},     {"hellip", 0x2026},
+      {"mdash", 0x2014}, {"ndash", 0x2013}, {"lsquo", 0x2018}, {"rsquo", 0x2019},
+      {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"bull", 0x2022},  {"middot", 0xB7},
+      {"laquo", 0xAB},   {"raquo", 0xBB},   {"times", 0xD7},   {"divide", 0xF7},
+      {"auml", 0xE4},    {"ouml", 0xF6},    {"uuml", 0xFC},    {"Auml", 0xC4},
+      {"Ouml", 0xD6},    {"Uuml", 0xDC},    {"szlig", 0xDF},   {"eacute", 0xE9},
+      {"egrave", 0xE8},  {"ecirc", 0xEA},   {"aacute", 0xE1},  {"agrave", 0xE0},
+      {"acirc", 0xE2},   {"ccedil", 0xE7},  {"ntilde", 0xF1},  {"oacute", 0xF3},
+      {"uacute", 0xFA},  {"iacute", 0xED},  {"Eacute", 0xC9},  {"aring", 0xE5},
+      {"oslash", 0xF8},  {"aelig", 0xE6},   {"shy", 0xAD},     {"zwnj", 0x200C},
+      {"zwj", 0x200D}};
   return entities;
 }
 

@@ -76,7 +76,8 @@ void parse_from(const std::string& from, std::string& address, std::string& name
     address = Poco::trim(from.substr(0, comment));
     if (comment != std::string::npos) {
       const auto end = from.find(')', comment);
-      name = Poco::trim(from.substr(comment + 1, end == std::string::npos ? end : end - comment - 1));
+      name =
+          Poco::trim(from.substr(comment + 1, end == std::string::npos ? end : end - comment - 1));
     }
   }
   if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
@@ -132,16 +133,11 @@ nlohmann::json InboundEmail::attributes() const {
                      {"size", a.size},
                      {"inline", a.inline_part}});
   }
-  nlohmann::json email = {{"message_id", message_id},
-                          {"from", from_address},
-                          {"to", to},
-                          {"subject", subject},
-                          {"date", date},
-                          {"in_reply_to", in_reply_to},
-                          {"references", references},
-                          {"html_only", html_only},
-                          {"size", raw_size},
-                          {"attachments", files}};
+  nlohmann::json email = {
+      {"message_id", message_id}, {"from", from_address},   {"to", to},
+      {"subject", subject},       {"date", date},           {"in_reply_to", in_reply_to},
+      {"references", references}, {"html_only", html_only}, {"size", raw_size},
+      {"attachments", files}};
   if (!from_name.empty()) email["from_name"] = from_name;
   if (message_id_generated) email["message_id_generated"] = true;
   return email;
@@ -180,8 +176,9 @@ InboundEmail parse_inbound_email(const std::string& raw, std::size_t max_bytes) 
   mail.raw_size = raw.size();
   const std::string from = header_text(message, "From");
   if (from.empty()) {
-    throw MailRejection(400, "the message has no From header; cxloop needs the sender's "
-                             "address to find the customer");
+    throw MailRejection(400,
+                        "the message has no From header; cxloop needs the sender's "
+                        "address to find the customer");
   }
   parse_from(from, mail.from_address, mail.from_name);
   if (!plausible_address(mail.from_address)) {
@@ -197,8 +194,8 @@ InboundEmail parse_inbound_email(const std::string& raw, std::size_t max_bytes) 
     // Without a Message-ID the content itself identifies a redelivery of the same message.
     Poco::SHA1Engine sha1;
     sha1.update(raw);
-    mail.message_id = "<" + Poco::DigestEngine::digestToHex(sha1.digest()) +
-                      ".generated@cxloop.invalid>";
+    mail.message_id =
+        "<" + Poco::DigestEngine::digestToHex(sha1.digest()) + ".generated@cxloop.invalid>";
     mail.message_id_generated = true;
   }
   mail.subject = header_text(message, "Subject");

@@ -21,17 +21,17 @@ struct Attachment {
 };
 
 struct InboundEmail {
-  std::string message_id;          // "<local@domain>"; made up from the content when absent
+  std::string message_id;  // "<local@domain>"; made up from the content when absent
   bool message_id_generated = false;
-  std::string from_address;        // lower-case address of the From header
-  std::string from_name;           // display name, "" when none
-  std::string subject;             // "(no subject)" when the header is missing or empty
-  std::string to;                  // the To header as written (decoded)
-  std::string date;                // the Date header as written
+  std::string from_address;              // lower-case address of the From header
+  std::string from_name;                 // display name, "" when none
+  std::string subject;                   // "(no subject)" when the header is missing or empty
+  std::string to;                        // the To header as written (decoded)
+  std::string date;                      // the Date header as written
   std::vector<std::string> in_reply_to;  // Message-IDs, each "<...>"
   std::vector<std::string> references;   // oldest first, each "<...>"
-  std::string text;                // the body as UTF-8 plain text (may be empty)
-  bool html_only = false;          // text was converted from text/html
+  std::string text;                      // the body as UTF-8 plain text (may be empty)
+  bool html_only = false;                // text was converted from text/html
   std::vector<Attachment> attachments;
   std::size_t raw_size = 0;
 

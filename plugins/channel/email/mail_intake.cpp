@@ -24,8 +24,7 @@ std::string body_of(const InboundEmail& mail) {
       if (!names.empty()) names += ", ";
       names += a.name.empty() ? a.content_type : a.name;
     }
-    body = names.empty() ? "(empty message)"
-                         : "(no text; attachments: " + names + ")";
+    body = names.empty() ? "(empty message)" : "(no text; attachments: " + names + ")";
   }
   if (body.size() > kMaxBody) {
     const std::string marker = "\n[message cut at 100000 bytes]";
@@ -98,14 +97,13 @@ IntakeOutcome MailIntake::store(const InboundEmail& mail, const std::string& sou
   std::optional<std::int64_t> follows_closed_case;
   if (existing) {
     try {
-      const sdk::json appended = host_.call("case.append_message",
-                                            {{"case_id", *existing},
-                                             {"direction", "inbound"},
-                                             {"channel", channel_},
-                                             {"author", author},
-                                             {"body", body},
-                                             {"external_id", external_id},
-                                             {"attributes", attributes}});
+      const sdk::json appended = host_.call("case.append_message", {{"case_id", *existing},
+                                                                    {"direction", "inbound"},
+                                                                    {"channel", channel_},
+                                                                    {"author", author},
+                                                                    {"body", body},
+                                                                    {"external_id", external_id},
+                                                                    {"attributes", attributes}});
       outcome.case_id = appended.at("case").at("id").get<std::int64_t>();
       outcome.case_number = appended.at("case").at("number").get<std::string>();
       outcome.message_id = appended.at("message").at("id").get<std::int64_t>();

@@ -24,9 +24,7 @@ namespace {
 // Deeper nesting than this is not mail a person wrote; it is refused rather than recursed.
 constexpr int kMaxDepth = 16;
 
-std::string lower(std::string text) {
-  return Poco::toLower(Poco::trim(text));
-}
+std::string lower(std::string text) { return Poco::toLower(Poco::trim(text)); }
 
 struct HeaderValue {
   std::string value;  // lower-cased main value ("text/plain", "attachment")
@@ -66,8 +64,9 @@ std::string parameter(const HeaderValue& header, const std::string& name) {
 // by throwing; reading must check, or a broken part would pass as an empty one.
 void require_decoded(const std::istream& stream) {
   if (stream.bad()) {
-    throw MailRejection(400, "a MIME part cannot be decoded: its content does not match its "
-                             "Content-Transfer-Encoding (e.g. characters outside base64)");
+    throw MailRejection(400,
+                        "a MIME part cannot be decoded: its content does not match its "
+                        "Content-Transfer-Encoding (e.g. characters outside base64)");
   }
 }
 

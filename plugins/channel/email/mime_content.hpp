@@ -20,8 +20,8 @@ namespace cxloop::plugins::email {
 
 // What one MIME entity (a leaf part or a whole multipart) contributes.
 struct MimeContent {
-  std::string text;          // UTF-8 plain text
-  bool from_html = false;    // text was converted from HTML
+  std::string text;        // UTF-8 plain text
+  bool from_html = false;  // text was converted from HTML
   std::vector<Attachment> attachments;
 };
 

@@ -36,8 +36,11 @@ bool positive(const std::string& response) { return response.rfind("+OK", 0) == 
 }  // namespace
 
 sdk::json PollSummary::to_json() const {
-  sdk::json out = {{"listed", listed},           {"stored", stored}, {"duplicates", duplicates},
-                   {"quarantined", quarantined}, {"left", left}};
+  sdk::json out = {{"listed", listed},
+                   {"stored", stored},
+                   {"duplicates", duplicates},
+                   {"quarantined", quarantined},
+                   {"left", left}};
   out["error"] = error.empty() ? sdk::json(nullptr) : sdk::json(error);
   return out;
 }
@@ -70,9 +73,9 @@ void Pop3Poller::run() {
     lock.unlock();
     const PollSummary summary = poll_once();
     if (!summary.error.empty()) {
-      host_.warning("POP3 poll of " + settings_.pop3.username + "@" + settings_.pop3.host +
-                    " stopped early (messages stay in the mailbox until the next poll): " +
-                    summary.error);
+      host_.warning(
+          "POP3 poll of " + settings_.pop3.username + "@" + settings_.pop3.host +
+          " stopped early (messages stay in the mailbox until the next poll): " + summary.error);
     }
     lock.lock();
     wake_.wait_for(lock, interval, [this] { return stopping_; });
@@ -107,8 +110,7 @@ std::unique_ptr<Poco::Net::POP3ClientSession> Pop3Poller::open_session() const {
   plain.setReceiveTimeout(timeout);
   Poco::Net::DialogSocket dialog(plain);
   dialog.receiveMessage(response);
-  expect_ok(positive(response), "the POP3 server's greeting",
-            response);
+  expect_ok(positive(response), "the POP3 server's greeting", response);
   dialog.sendMessage("STLS");
   dialog.receiveMessage(response);
   expect_ok(positive(response),
@@ -132,10 +134,9 @@ void Pop3Poller::take_message(Poco::Net::POP3ClientSession& session, int id, int
                                {"subject", to_utf8(header.get("Subject", ""), "")},
                                {"message_id", to_utf8(header.get("Message-ID", ""), "")},
                                {"date", to_utf8(header.get("Date", ""), "")}};
-    const std::string reason = "the message has " + std::to_string(size) +
-                               " bytes, more than max_message_bytes (" +
-                               std::to_string(settings_.max_message_bytes) +
-                               "); it stays in the mailbox";
+    const std::string reason =
+        "the message has " + std::to_string(size) + " bytes, more than max_message_bytes (" +
+        std::to_string(settings_.max_message_bytes) + "); it stays in the mailbox";
     if (quarantine_.note_kept_in_mailbox(headers.dump(), reason, headers,
                                          static_cast<std::size_t>(size))) {
       host_.warning("POP3 message " + headers["message_id"].get<std::string>() + ": " + reason);
@@ -152,8 +153,9 @@ void Pop3Poller::take_message(Poco::Net::POP3ClientSession& session, int id, int
     const InboundEmail mail = parse_inbound_email(raw, settings_.max_message_bytes);
     const IntakeOutcome outcome = intake_.store(mail, "pop3");
     (outcome.duplicate ? summary.duplicates : summary.stored) += 1;
-    host_.counter_add("email_inbound_total", 1,
-                      {{"source", "pop3"}, {"outcome", outcome.duplicate ? "duplicate" : "stored"}});
+    host_.counter_add(
+        "email_inbound_total", 1,
+        {{"source", "pop3"}, {"outcome", outcome.duplicate ? "duplicate" : "stored"}});
   } catch (const MailRejection& rejection) {
     refusal = rejection.what();
   } catch (const sdk::HostError& e) {

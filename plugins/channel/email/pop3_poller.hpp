@@ -57,8 +57,7 @@ class Pop3Poller {
  private:
   void run();
   std::unique_ptr<Poco::Net::POP3ClientSession> open_session() const;
-  void take_message(Poco::Net::POP3ClientSession& session, int id, int size,
-                    PollSummary& summary);
+  void take_message(Poco::Net::POP3ClientSession& session, int id, int size, PollSummary& summary);
 
   sdk::Host host_;
   const EmailSettings& settings_;

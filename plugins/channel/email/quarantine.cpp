@@ -74,13 +74,9 @@ bool Quarantine::note_kept_in_mailbox(const std::string& identity, const std::st
   sha1.update(identity);
   const std::string id = "kept-" + Poco::DigestEngine::digestToHex(sha1.digest());
   if (host_.kv_get("quarantine/" + id)) return false;
-  const sdk::json entry = {{"id", id},
-                           {"reason", reason},
-                           {"source", "pop3"},
-                           {"quarantined_at", now_iso()},
-                           {"size", size},
-                           {"kept_in_mailbox", true},
-                           {"headers", headers}};
+  const sdk::json entry = {
+      {"id", id},     {"reason", reason},        {"source", "pop3"},  {"quarantined_at", now_iso()},
+      {"size", size}, {"kept_in_mailbox", true}, {"headers", headers}};
   host_.kv_put("quarantine/" + id, entry.dump());
   add_to_index(id);
   return true;

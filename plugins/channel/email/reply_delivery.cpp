@@ -45,8 +45,8 @@ std::string ReplyDelivery::new_message_id(const std::string& case_number,
     nonce += hex[b & 0x0F];
   }
   const std::string domain = settings_.address.substr(settings_.address.find('@') + 1);
-  return "<cxloop." + case_number + "." + std::to_string(message_id) + "." + nonce + "@" +
-         domain + ">";
+  return "<cxloop." + case_number + "." + std::to_string(message_id) + "." + nonce + "@" + domain +
+         ">";
 }
 
 ReplyDelivery::Thread ReplyDelivery::thread_of(std::int64_t case_id) const {

@@ -18,8 +18,7 @@ namespace cxloop::plugins::email {
 
 class ReplyDelivery {
  public:
-  ReplyDelivery(sdk::Host host, const EmailSettings& settings)
-      : host_(host), settings_(settings) {}
+  ReplyDelivery(sdk::Host host, const EmailSettings& settings) : host_(host), settings_(settings) {}
 
   // Returns {"external_ref": Message-ID, "state": "sent"}. Throws sdk::Error UNAVAILABLE when
   // the SMTP server cannot take the mail now (the outbox retries) and INVALID when it never

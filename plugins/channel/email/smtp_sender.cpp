@@ -6,8 +6,8 @@
 #include <Poco/Net/MailMessage.h>
 #include <Poco/Net/MailRecipient.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SecureSMTPClientSession.h>
 #include <Poco/Net/SSLException.h>
+#include <Poco/Net/SecureSMTPClientSession.h>
 #include <Poco/Timespan.h>
 
 #include "tls_client_context.hpp"
@@ -71,8 +71,7 @@ void send_mail(const SmtpSettings& smtp, const TlsSettings& tls, const OutboundE
   Poco::Net::MailMessage message;
   build_message(mail, message);
   try {
-    Poco::Net::SecureSMTPClientSession session(smtp.host,
-                                               static_cast<Poco::UInt16>(smtp.port));
+    Poco::Net::SecureSMTPClientSession session(smtp.host, static_cast<Poco::UInt16>(smtp.port));
     session.setTimeout(Poco::Timespan(smtp.timeout_s, 0));
     session.login(smtp.helo_name);
     if (smtp.starttls) {
@@ -94,15 +93,17 @@ void send_mail(const SmtpSettings& smtp, const TlsSettings& tls, const OutboundE
     } catch (const Poco::Net::SMTPException& e) {
       const int code = reply_code(e);
       // 5xx to MAIL, RCPT or DATA: this message will never be accepted as it is.
-      throw SmtpFailure(code >= 500, "the SMTP server " + server + " refused the message: " +
-                                         e.displayText());
+      throw SmtpFailure(code >= 500,
+                        "the SMTP server " + server + " refused the message: " + e.displayText());
     }
     session.close();
   } catch (const SmtpFailure&) {
     throw;
   } catch (const Poco::Net::SMTPException& e) {
-    throw SmtpFailure(false, "SMTP dialogue with " + server + " failed (check smtp.username, "
-                             "smtp.password, smtp.auth): " + e.displayText());
+    throw SmtpFailure(false, "SMTP dialogue with " + server +
+                                 " failed (check smtp.username, "
+                                 "smtp.password, smtp.auth): " +
+                                 e.displayText());
   } catch (const Poco::Net::SSLException& e) {
     throw SmtpFailure(false, "TLS with the SMTP server " + server +
                                  " failed (check tls.ca_file): " + e.displayText());

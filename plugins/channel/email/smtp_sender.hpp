@@ -17,11 +17,11 @@ struct OutboundEmail {
   std::string from_name;
   std::string to_address;
   std::string to_name;
-  std::string subject;     // UTF-8; encoded as RFC 2047 words when needed
-  std::string message_id;  // "<...>"
-  std::string in_reply_to;                // "<...>" or ""
-  std::vector<std::string> references;    // "<...>" each, oldest first
-  std::string body;        // UTF-8 plain text
+  std::string subject;                  // UTF-8; encoded as RFC 2047 words when needed
+  std::string message_id;               // "<...>"
+  std::string in_reply_to;              // "<...>" or ""
+  std::vector<std::string> references;  // "<...>" each, oldest first
+  std::string body;                     // UTF-8 plain text
 };
 
 class SmtpFailure : public std::runtime_error {

@@ -33,8 +33,7 @@ TEST_CASE("A customer who says hello gets a case and a conversation token", "[ch
   CHECK(who.at("name") == "Ada Lovelace");
 }
 
-TEST_CASE("Chat messages are appended to the case and a resent message is stored once",
-          "[chat]") {
+TEST_CASE("Chat messages are appended to the case and a resent message is stored once", "[chat]") {
   ChatTestServer t;
   ChatClient client(t.chat_port());
   const json welcome = hello(client, "bob@customer.example");

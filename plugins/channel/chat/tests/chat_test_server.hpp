@@ -24,8 +24,8 @@
 #include "app/server.hpp"
 #include "config/config.hpp"
 #include "test_databases.hpp"
-#include "workflow/operation_table.hpp"
 #include "workflow/domain_services.hpp"
+#include "workflow/operation_table.hpp"
 
 namespace cxloop::testing {
 
@@ -123,8 +123,7 @@ class ChatClient {
 
 class ChatTestServer {
  public:
-  explicit ChatTestServer(nlohmann::json settings = nlohmann::json::object(),
-                          bool enabled = true)
+  explicit ChatTestServer(nlohmann::json settings = nlohmann::json::object(), bool enabled = true)
       : database_("sqlite", false) {
     config::Config config;
     config.http.port = 0;
@@ -187,8 +186,8 @@ class ChatTestServer {
         nlohmann::json{{"body", body}}.dump(),
         {{"Authorization", "Bearer " + agent_token_}, {"Content-Type", "application/json"}});
     if (posted.status != 201) {
-      throw std::runtime_error("posting the reply failed: " + std::to_string(posted.status) +
-                               " " + posted.body);
+      throw std::runtime_error("posting the reply failed: " + std::to_string(posted.status) + " " +
+                               posted.body);
     }
     return posted.json();
   }

@@ -45,9 +45,7 @@ std::string unique_id(const std::string& label) {
          "@customer.example>";
 }
 
-json first_message(EmailTestServer& t, std::int64_t case_id) {
-  return t.messages(case_id).at(0);
-}
+json first_message(EmailTestServer& t, std::int64_t case_id) { return t.messages(case_id).at(0); }
 
 Poco::Net::MessageHeader headers_of(const std::string& raw) {
   std::istringstream in(raw);
@@ -61,8 +59,8 @@ Poco::Net::MessageHeader headers_of(const std::string& raw) {
 TEST_CASE("A mail posted to the mailgate creates a case for its sender", "[email]") {
   EmailTestServer t(settings());
   const std::string from = customer("intake");
-  const auto reply = t.mailgate(plain_mail(from, "My order never arrived",
-                                           unique_id("first"), "Order 4711 is two weeks late."));
+  const auto reply = t.mailgate(plain_mail(from, "My order never arrived", unique_id("first"),
+                                           "Order 4711 is two weeks late."));
   REQUIRE(reply.status == 201);
   const json outcome = reply.json();
   CHECK(outcome.at("new_case") == true);
@@ -111,11 +109,10 @@ TEST_CASE("A reply with the case token in its subject threads onto the case", "[
   EmailTestServer t(settings());
   const std::string from = customer("token-thread");
   const json opened =
-      t.mailgate(plain_mail(from, "Wrong invoice", unique_id("a"), "I was billed twice."))
-          .json();
+      t.mailgate(plain_mail(from, "Wrong invoice", unique_id("a"), "I was billed twice.")).json();
   const std::string number = opened.at("case_number");
-  const auto follow_up = t.mailgate(plain_mail(
-      from, "Re: Wrong invoice [" + number + "]", unique_id("b"), "Any news on this?"));
+  const auto follow_up = t.mailgate(
+      plain_mail(from, "Re: Wrong invoice [" + number + "]", unique_id("b"), "Any news on this?"));
   REQUIRE(follow_up.status == 200);
   CHECK(follow_up.json().at("case_id") == opened.at("case_id"));
   CHECK(follow_up.json().at("new_case") == false);
@@ -126,9 +123,10 @@ TEST_CASE("A reply with the case token in its subject threads onto the case", "[
   CHECK(t.cases_of(from).size() == 1);
 }
 
-TEST_CASE("An agent's reply reaches the customer's mailbox with the case token and threading "
-          "headers, and the customer's answer threads back by In-Reply-To",
-          "[email]") {
+TEST_CASE(
+    "An agent's reply reaches the customer's mailbox with the case token and threading "
+    "headers, and the customer's answer threads back by In-Reply-To",
+    "[email]") {
   EmailTestServer t(settings());
   const std::string from = customer("smtp-reply");
   const std::string original_id = unique_id("orig");
@@ -156,10 +154,9 @@ TEST_CASE("An agent's reply reaches the customer's mailbox with the case token a
   CHECK(t.message(case_id, reply_id).at("external_id") == sent_id);
 
   // The customer answers in a mail client that drops the subject token but keeps the headers.
-  const auto answer = t.mailgate(plain_mail(from, "Re: Manual", unique_id("answer"),
-                                            "Thanks, that helped.",
-                                            "In-Reply-To: " + sent_id + "\r\nReferences: " +
-                                                original_id + " " + sent_id + "\r\n"));
+  const auto answer = t.mailgate(plain_mail(
+      from, "Re: Manual", unique_id("answer"), "Thanks, that helped.",
+      "In-Reply-To: " + sent_id + "\r\nReferences: " + original_id + " " + sent_id + "\r\n"));
   REQUIRE(answer.status == 200);
   CHECK(answer.json().at("case_id") == case_id);
   CHECK(t.cases_of(from).size() == 1);
@@ -172,7 +169,8 @@ TEST_CASE("A reply is retried while the SMTP server is unreachable", "[email]") 
   const json opened =
       t.mailgate(plain_mail(from, "Late delivery", unique_id("down"), "Where is it?")).json();
   const auto case_id = opened.at("case_id").get<std::int64_t>();
-  const auto reply_id = t.reply(case_id, "Checking with the warehouse.").at("id").get<std::int64_t>();
+  const auto reply_id =
+      t.reply(case_id, "Checking with the warehouse.").at("id").get<std::int64_t>();
   wait_until(
       [&] {
         const auto metrics = t.http("GET", "/metrics", "", {}).body;
@@ -187,9 +185,12 @@ TEST_CASE("Quoted-printable, base64 and ISO-8859-1 parts are decoded to UTF-8", 
   EmailTestServer t(settings());
   const std::string from = customer("decode");
   const std::string raw =
-      "From: =?ISO-8859-1?Q?J=F6rg_M=FCller?= <" + from + ">\r\n"
+      "From: =?ISO-8859-1?Q?J=F6rg_M=FCller?= <" + from +
+      ">\r\n"
       "Subject: =?UTF-8?B?S2FwdXR0ZXIgS8O8aGxzY2hyYW5r?=\r\n"
-      "Message-ID: " + unique_id("decode") + "\r\n"
+      "Message-ID: " +
+      unique_id("decode") +
+      "\r\n"
       "MIME-Version: 1.0\r\n"
       "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n"
       "This is a multi-part message in MIME format.\r\n"
@@ -219,8 +220,8 @@ TEST_CASE("Quoted-printable, base64 and ISO-8859-1 parts are decoded to UTF-8", 
 TEST_CASE("The plain part of a multipart/alternative mail is preferred over its HTML", "[email]") {
   EmailTestServer t(settings());
   const std::string raw =
-      "From: " + customer("alternative") + "\r\nSubject: Alt\r\nMessage-ID: " +
-      unique_id("alt") + "\r\nMIME-Version: 1.0\r\n"
+      "From: " + customer("alternative") + "\r\nSubject: Alt\r\nMessage-ID: " + unique_id("alt") +
+      "\r\nMIME-Version: 1.0\r\n"
       "Content-Type: multipart/alternative; boundary=alt\r\n\r\n"
       "--alt\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nPlain version\r\n"
       "--alt\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n<p>HTML version</p>\r\n"
@@ -255,13 +256,16 @@ TEST_CASE("Attachments are kept as names and sizes, not as contents", "[email]")
   // 44 bytes of content: "%PDF-1.4 fake invoice content for the test.."
   const std::string pdf_base64 = "JVBERi0xLjQgZmFrZSBpbnZvaWNlIGNvbnRlbnQgZm9yIHRoZSB0ZXN0Li4=";
   const std::string raw =
-      "From: " + customer("attach") + "\r\nSubject: Invoice attached\r\nMessage-ID: " +
-      unique_id("att") + "\r\nMIME-Version: 1.0\r\n"
+      "From: " + customer("attach") +
+      "\r\nSubject: Invoice attached\r\nMessage-ID: " + unique_id("att") +
+      "\r\nMIME-Version: 1.0\r\n"
       "Content-Type: multipart/mixed; boundary=mix\r\n\r\n"
       "--mix\r\nContent-Type: text/plain\r\n\r\nSee the invoice.\r\n"
       "--mix\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\n"
       "Content-Disposition: attachment; filename=\"invoice.pdf\"\r\n"
-      "Content-Transfer-Encoding: base64\r\n\r\n" + pdf_base64 + "\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      pdf_base64 +
+      "\r\n"
       "--mix\r\nContent-Type: image/png\r\n"
       "Content-Disposition: attachment; filename*=UTF-8''Foto%20K%C3%BCche.png\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n"
@@ -290,16 +294,16 @@ TEST_CASE("Malformed mail is refused with the reason", "[email]") {
     CHECK(reply.body.find("malformed MIME") != std::string::npos);
   }
   SECTION("a multipart part without a boundary") {
-    const auto reply = t.mailgate(
-        "From: " + customer("malformed") + "\r\nSubject: x\r\nMessage-ID: " + unique_id("m") +
-        "\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-        "Content-Type: multipart/alternative\r\n\r\ntext\r\n--b--\r\n");
+    const auto reply = t.mailgate("From: " + customer("malformed") +
+                                  "\r\nSubject: x\r\nMessage-ID: " + unique_id("m") +
+                                  "\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+                                  "Content-Type: multipart/alternative\r\n\r\ntext\r\n--b--\r\n");
     CHECK(reply.status == 400);
     CHECK(reply.body.find("no boundary") != std::string::npos);
   }
   SECTION("a mail without a sender") {
-    const auto reply = t.mailgate("Subject: anonymous\r\nMessage-ID: " + unique_id("m") +
-                                  "\r\n\r\nwho am I\r\n");
+    const auto reply =
+        t.mailgate("Subject: anonymous\r\nMessage-ID: " + unique_id("m") + "\r\n\r\nwho am I\r\n");
     CHECK(reply.status == 400);
     CHECK(reply.body.find("no From header") != std::string::npos);
   }
@@ -312,8 +316,8 @@ TEST_CASE("Malformed mail is refused with the reason", "[email]") {
   }
   SECTION("a message larger than max_message_bytes") {
     EmailTestServer small(settings({{"max_message_bytes", 2048}}));
-    const auto reply = small.mailgate(plain_mail(customer("big"), "Big", unique_id("big"),
-                                                 std::string(4096, 'x')));
+    const auto reply = small.mailgate(
+        plain_mail(customer("big"), "Big", unique_id("big"), std::string(4096, 'x')));
     CHECK(reply.status == 413);
     CHECK(reply.body.find("max_message_bytes") != std::string::npos);
   }
@@ -329,9 +333,10 @@ TEST_CASE("A mail in an unknown charset is refused with the charset named", "[em
     CHECK(reply.body.find("x-klingon") != std::string::npos);
   }
   SECTION("in an encoded header word") {
-    const auto reply = t.mailgate("From: " + customer("charset") +
-                                  "\r\nSubject: =?x-klingon?Q?nuqneH?=\r\nMessage-ID: " +
-                                  unique_id("c") + "\r\n\r\ntext\r\n");
+    const auto reply =
+        t.mailgate("From: " + customer("charset") +
+                   "\r\nSubject: =?x-klingon?Q?nuqneH?=\r\nMessage-ID: " + unique_id("c") +
+                   "\r\n\r\ntext\r\n");
     CHECK(reply.status == 422);
     CHECK(reply.body.find("x-klingon") != std::string::npos);
   }

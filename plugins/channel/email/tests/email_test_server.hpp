@@ -22,8 +22,8 @@
 #include "app/server.hpp"
 #include "config/config.hpp"
 #include "test_databases.hpp"
-#include "workflow/operation_table.hpp"
 #include "workflow/domain_services.hpp"
+#include "workflow/operation_table.hpp"
 
 namespace cxloop::testing {
 
@@ -142,11 +142,11 @@ class EmailTestServer {
 
   // An agent's reply through the REST API, as the web console posts it; returns the message.
   nlohmann::json reply(std::int64_t case_id, const std::string& body) {
-    const HttpReply posted = api("POST", "/api/v1/cases/" + std::to_string(case_id) + "/messages",
-                                 {{"body", body}});
+    const HttpReply posted =
+        api("POST", "/api/v1/cases/" + std::to_string(case_id) + "/messages", {{"body", body}});
     if (posted.status != 201) {
-      throw std::runtime_error("posting the reply failed: " + std::to_string(posted.status) +
-                               " " + posted.body);
+      throw std::runtime_error("posting the reply failed: " + std::to_string(posted.status) + " " +
+                               posted.body);
     }
     return posted.json();
   }

@@ -95,8 +95,9 @@ TEST_CASE("A polled mail that cannot be read is quarantined before it leaves the
   const std::string inbox = cxloop::testing::unique_mailbox("pop3-quarantine");
   EmailTestServer t(pop3_settings(inbox, "none", 3600));
   cxloop::testing::send_raw_message(
-      inbox, "From: someone@customer.example\r\nSubject: odd\r\nMessage-ID: <odd@x>\r\n"
-             "Content-Type: text/plain; charset=x-klingon\r\n\r\nnuqneH\r\n");
+      inbox,
+      "From: someone@customer.example\r\nSubject: odd\r\nMessage-ID: <odd@x>\r\n"
+      "Content-Type: text/plain; charset=x-klingon\r\n\r\nnuqneH\r\n");
   cxloop::testing::wait_for_messages(inbox, 1);
 
   const json summary = poll_now(t);
@@ -110,9 +111,8 @@ TEST_CASE("A polled mail that cannot be read is quarantined before it leaves the
   REQUIRE(items.size() == 1);
   CHECK(items.at(0).at("reason").get<std::string>().find("x-klingon") != std::string::npos);
   CHECK_FALSE(items.at(0).contains("raw_base64"));
-  const auto kept = t.api("GET", "/plugins/email/quarantine/" +
-                                     items.at(0).at("id").get<std::string>(),
-                          nullptr, true);
+  const auto kept = t.api(
+      "GET", "/plugins/email/quarantine/" + items.at(0).at("id").get<std::string>(), nullptr, true);
   REQUIRE(kept.status == 200);
   CHECK(kept.json().at("raw").get<std::string>().find("nuqneH") != std::string::npos);
 }
