@@ -162,6 +162,27 @@ TEST_CASE(
   CHECK(t.cases_of(from).size() == 1);
 }
 
+TEST_CASE("A reply goes out over STARTTLS with SMTP AUTH when configured", "[email]") {
+  const std::string auth = GENERATE(as<std::string>{}, "login", "plain");
+  CAPTURE(auth);
+  const auto& mail = cxloop::testing::mail_servers();
+  // The submission port refuses mail before STARTTLS and before AUTH.
+  EmailTestServer t(settings({{"smtp",
+                               {{"port", mail.smtp_tls_port},
+                                {"starttls", true},
+                                {"auth", auth},
+                                {"username", mail.smtp_user},
+                                {"password", mail.smtp_password}}},
+                              {"tls", {{"ca_file", mail.ca_file.string()}}}}));
+  const std::string from = customer("smtp-tls");
+  const json opened =
+      t.mailgate(plain_mail(from, "Refund", unique_id("tls"), "Where is my refund?")).json();
+  t.reply(opened.at("case_id").get<std::int64_t>(), "The refund is on its way.");
+  const auto delivered = cxloop::testing::wait_for_messages(from, 1);
+  CHECK(headers_of(delivered.at(0)).get("Subject") ==
+        "Re: Refund [" + opened.at("case_number").get<std::string>() + "]");
+}
+
 TEST_CASE("A reply is retried while the SMTP server is unreachable", "[email]") {
   // Port 1 on loopback has no listener: connecting is refused at once.
   EmailTestServer t(settings({{"smtp", {{"port", 1}}}}));
