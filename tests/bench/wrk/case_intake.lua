@@ -25,7 +25,7 @@ local problems = {
     "I ordered the blender two weeks ago and the tracking page has said in transit since the"
       .. " first day. The courier says it was never handed over. Order number %d, please send"
       .. " it again or refund me." },
-  { "quality", "KTL-220", "Kettle KTL-220 leaks from the base (order %d)",
+  { "product_quality", "KTL-220", "Kettle KTL-220 leaks from the base (order %d)",
     "After about ten days of use the kettle leaks water from the base onto the counter when it"
       .. " is filled above one litre. It is a safety worry with the power cable so close by."
       .. " Order %d." },
@@ -37,7 +37,7 @@ local problems = {
     "The printed manual says to replace filter type F3 but the vacuum only accepts the F4"
       .. " filter; I bought the wrong part because of it. The diagram on page 12 also shows a"
       .. " different model. Order %d." },
-  { "quality", "HDP-7", "Headphones HDP-7 right side silent (order %d)",
+  { "product_quality", "HDP-7", "Headphones HDP-7 right side silent (order %d)",
     "The right ear cup stopped producing sound after a week, both over cable and Bluetooth."
       .. " I tried a reset as the website describes and another phone, no change. Bought"
       .. " with order %d." },
