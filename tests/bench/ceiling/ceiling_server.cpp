@@ -24,9 +24,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -49,10 +48,9 @@ class GroupCommitWriter {
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
       throw std::runtime_error("cannot open SQLite file " + path + ": " + sqlite3_errmsg(db_));
     }
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=FULL");
     exec(
-        "CREATE TABLE IF NOT EXISTS cases (id INTEGER PRIMARY KEY, customer_email TEXT NOT NULL,"
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+        " CREATE TABLE IF NOT EXISTS cases (id INTEGER PRIMARY KEY, customer_email TEXT NOT NULL,"
         " channel TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, sku TEXT,"
         " batch TEXT, created_at INTEGER NOT NULL)");
     const char* sql =
@@ -65,10 +63,9 @@ class GroupCommitWriter {
   }
 
   ~GroupCommitWriter() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    stopping_ = true;
+    lock.unlock();
     queued_.notify_one();
     thread_.join();
     sqlite3_finalize(insert_);
@@ -131,30 +128,25 @@ class GroupCommitWriter {
   void commit(const std::vector<Pending*>& batch) {
     try {
       exec("BEGIN IMMEDIATE");
-    } catch (const std::exception& e) {
-      for (Pending* pending : batch) pending->error = e.what();
-      return;
-    }
-    for (Pending* pending : batch) {
-      const CaseRow& row = pending->row;
-      const std::string* values[] = {&row.email, &row.channel, &row.subject,
-                                     &row.body,  &row.sku,     &row.batch};
-      for (int i = 0; i < 6; ++i) {
-        sqlite3_bind_text(insert_, i + 1, values[i]->data(), static_cast<int>(values[i]->size()),
-                          SQLITE_STATIC);
+      for (Pending* pending : batch) {
+        const CaseRow& row = pending->row;
+        const std::string* values[] = {&row.email, &row.channel, &row.subject,
+                                       &row.body,  &row.sku,     &row.batch};
+        for (int i = 0; i < 6; ++i) {
+          sqlite3_bind_text(insert_, i + 1, values[i]->data(), static_cast<int>(values[i]->size()),
+                            SQLITE_STATIC);
+        }
+        // A failed row only aborts its own statement; the rest of the batch still commits.
+        if (sqlite3_step(insert_) == SQLITE_DONE) {
+          pending->id = sqlite3_last_insert_rowid(db_);
+        } else {
+          pending->error = sqlite3_errmsg(db_);
+        }
+        sqlite3_reset(insert_);
+        sqlite3_clear_bindings(insert_);
       }
-      // A failed row only aborts its own statement; the rest of the batch still commits.
-      if (sqlite3_step(insert_) == SQLITE_DONE) {
-        pending->id = sqlite3_last_insert_rowid(db_);
-      } else {
-        pending->error = sqlite3_errmsg(db_);
-      }
-      sqlite3_reset(insert_);
-      sqlite3_clear_bindings(insert_);
-    }
-    try {
       exec("COMMIT");
-    } catch (const std::exception& e) {
+    } catch (const std::exception& e) {  // BEGIN or COMMIT failed: nothing of the batch is kept
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       for (Pending* pending : batch) pending->error = e.what();
     }
@@ -190,8 +182,7 @@ class CaseIntakeHandler : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     using Poco::Net::HTTPResponse;
     if (request.getURI() != "/api/v1/cases" || request.getMethod() != "POST") {
-      send_json(response, HTTPResponse::HTTP_NOT_FOUND,
-                {{"title", "the ceiling server only answers POST /api/v1/cases"}});
+      send_json(response, HTTPResponse::HTTP_NOT_FOUND, {{"title", "only POST /api/v1/cases"}});
       return;
     }
     std::string text;
@@ -211,9 +202,7 @@ class CaseIntakeHandler : public Poco::Net::HTTPRequestHandler {
     }
     if (row.subject.empty() || row.body.empty() || row.email.empty() || row.channel.empty()) {
       send_json(response, HTTPResponse::HTTP_BAD_REQUEST,
-                {{"title",
-                  "the body must be a JSON object with subject, body, channel and "
-                  "customer.email strings"}});
+                {{"title", "send subject, body, channel and customer.email strings"}});
       return;
     }
     static std::atomic<std::int64_t> answered{0};
@@ -224,9 +213,7 @@ class CaseIntakeHandler : public Poco::Net::HTTPRequestHandler {
       send_json(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, {{"title", e.what()}});
       return;
     }
-    char number[32];
-    std::snprintf(number, sizeof number, "CS-%06lld", static_cast<long long>(id));
-    send_json(response, HTTPResponse::HTTP_CREATED, {{"id", id}, {"number", number}});
+    send_json(response, HTTPResponse::HTTP_CREATED, {{"id", id}, {"state", "new"}});
   }
 
  private:
@@ -246,37 +233,29 @@ class CaseIntakeFactory : public Poco::Net::HTTPRequestHandlerFactory {
 };
 
 int usage(const std::string& problem) {
-  std::cerr << "ceiling_server: " << problem << "\n"
-            << "usage: ceiling_server --mode answer|sqlite [--db FILE] [--port N] [--threads N]\n"
-            << "  --db is required with --mode sqlite; --port 0 (default) picks a free port;\n"
-            << "  --threads is the HTTP pool size (default 32, as cxloopd's http.threads)\n";
+  std::cerr << "ceiling_server: " << problem << "\nusage: ceiling_server --mode answer|sqlite"
+            << " [--db FILE (sqlite)] [--port N (0: any)] [--threads N (HTTP pool, 32)]\n";
   return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string mode, db_path;
-  int port = 0, threads = 32;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (i + 1 >= argc) return usage("option " + arg + " needs a value");
-    const std::string value = argv[++i];
-    try {
-      if (arg == "--mode") {
-        mode = value;
-      } else if (arg == "--db") {
-        db_path = value;
-      } else if (arg == "--port") {
-        port = std::stoi(value);
-      } else if (arg == "--threads") {
-        threads = std::stoi(value);
-      } else {
-        return usage("unknown option " + arg);
-      }
-    } catch (const std::logic_error&) {
-      return usage("option " + arg + " needs a number, got '" + value + "'");
-    }
+  std::map<std::string, std::string> options{
+      {"--mode", ""}, {"--db", ""}, {"--port", "0"}, {"--threads", "32"}};
+  for (int i = 1; i < argc; i += 2) {
+    auto option = options.find(argv[i]);
+    if (option == options.end()) return usage(std::string("unknown option ") + argv[i]);
+    if (i + 1 >= argc) return usage(option->first + " needs a value");
+    option->second = argv[i + 1];
+  }
+  const std::string mode = options["--mode"], db_path = options["--db"];
+  int port = -1, threads = 0;
+  try {
+    port = std::stoi(options["--port"]);
+    threads = std::stoi(options["--threads"]);
+  } catch (const std::logic_error&) {
+    return usage("--port and --threads take numbers");
   }
   if (mode != "answer" && mode != "sqlite") return usage("--mode must be answer or sqlite");
   if (mode == "sqlite" && db_path.empty()) return usage("--mode sqlite needs --db FILE");
@@ -311,11 +290,9 @@ int main(int argc, char** argv) {
     sigwait(&stop_signals, &received);
     server.stopAll(true);
     pool.joinAll();
-  } catch (const Poco::Exception& e) {
-    std::cerr << "ceiling_server: " << e.displayText() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "ceiling_server: " << e.what() << "\n";
+  } catch (const std::exception& e) {  // Poco's what() is only the class name
+    auto poco = dynamic_cast<const Poco::Exception*>(&e);
+    std::cerr << "ceiling_server: " << (poco ? poco->displayText() : e.what()) << "\n";
     return 1;
   }
   return 0;
