@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "repository/clock.hpp"
 #include "repository/database.hpp"
 
