@@ -24,6 +24,10 @@ void register_catalog_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
                  return json_response(201, assets.create(parse_object_body(request), actor_of(who)));
                });
              });
+  routes.add("GET", "/api/v1/assets", {Role::agent},
+             [&](http::HttpRequest& request, const Principal&) {
+               return json_response(200, assets.list(query_object(request)).to_json());
+             });
   routes.add("GET", "/api/v1/customers/{id}/assets", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
                std::int64_t id = path_id(request, "id");

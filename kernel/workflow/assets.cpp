@@ -161,4 +161,30 @@ nlohmann::json AssetService::list_by_customer(std::int64_t customer_id) const {
   return rows;
 }
 
+Page AssetService::list(const nlohmann::json& query) const {
+  if (!query.is_null()) {
+    require_object(query, {"customer_id", "sku", "batch", "region", "cursor", "limit"},
+                   "asset list query");
+  }
+  nlohmann::json q = query.is_null() ? nlohmann::json::object() : query;
+  auto customer_id = optional_id(q, "customer_id");
+  auto sku = optional_text(q, "sku", 100);
+  auto batch = optional_text(q, "batch", 100);
+  auto region = optional_text(q, "region", 100);
+  PageRequest request = PageRequest::from_json(q);
+  Page page;
+  context_.db.read([&](soci::session& session) {
+    page = fetch_page(
+        session, kColumns, "assets", "",
+        [&](SqlQuery& sql) {
+          if (customer_id) sql.where("customer_id = $", *customer_id);
+          if (sku) sql.where("sku = $", *sku);
+          if (batch) sql.where("batch = $", *batch);
+          if (region) sql.where("region = $", *region);
+        },
+        request, {"attributes"});
+  });
+  return page;
+}
+
 }  // namespace cxloop::workflow

@@ -13,6 +13,7 @@
 
 #include "workflow/domain_error.hpp"
 #include "workflow/bulk_import_error.hpp"
+#include "workflow/cursor_page.hpp"
 #include "workflow/operation_table.hpp"
 
 namespace cxloop::workflow {
@@ -30,6 +31,8 @@ class AssetService {
   // with its number. Returns {"inserted": n}.
   nlohmann::json bulk_insert(const nlohmann::json& rows, const Actor& actor);
   nlohmann::json list_by_customer(std::int64_t customer_id) const;
+  // The install base, newest first. Filters: customer_id, sku, batch, region, cursor, limit.
+  Page list(const nlohmann::json& query) const;
 
  private:
   WorkflowContext& context_;

@@ -67,4 +67,9 @@ TEST_CASE("a JSON-lines asset import checks every row before storing any", "[api
                           {{"Content-Type", "application/x-ndjson"}});
   CHECK(good.status == 200);
   CHECK(good.json()["inserted"] == 1);
+  auto listed = api.get("/api/v1/assets?sku=KT-100&batch=B7").json();
+  CHECK(listed["total"] == 1);
+  CHECK(listed["items"][0]["batch"] == "B7");
+  CHECK(api.get("/api/v1/assets?sku=KT-999").json()["total"] == 0);
+  CHECK(api.get("/api/v1/assets?colour=red").status == 400);
 }
