@@ -68,7 +68,7 @@ void Authenticator::forget() {
 }
 
 void SecuredRoutes::add(const std::string& method, const std::string& pattern,
-                        std::set<Role> roles, Handler handler) {
+                        std::set<Role> roles, Handler handler, bool streaming) {
   entries_.push_back(Entry{method, pattern, roles, false});
   router_.add(method, pattern,
               [this, roles, handler = std::move(handler)](http::HttpRequest& request) {
@@ -81,7 +81,8 @@ void SecuredRoutes::add(const std::string& method, const std::string& pattern,
                                            "' may not do this; allowed roles: " + allowed);
                 }
                 return handler(request, principal);
-              });
+              },
+              streaming);
 }
 
 void SecuredRoutes::add_public(const std::string& method, const std::string& pattern,

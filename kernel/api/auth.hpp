@@ -77,8 +77,9 @@ class SecuredRoutes {
   SecuredRoutes(http::Router& router, Authenticator& authenticator)
       : router_(router), authenticator_(authenticator) {}
 
+  // streaming: the handler reads HttpRequest::body_stream itself (see http::Route).
   void add(const std::string& method, const std::string& pattern, std::set<Role> roles,
-           Handler handler);
+           Handler handler, bool streaming = false);
   // A route that needs no token (public intake, acknowledgement links): it must protect itself.
   void add_public(const std::string& method, const std::string& pattern, http::Handler handler);
 

@@ -1,6 +1,6 @@
 // POST /api/v1/customers/import and /api/v1/assets/import: bulk loads of the install base
-// as CSV (text/csv) or JSON lines (application/x-ndjson). All rows or none; every bad row is
-// reported with its line number.
+// as CSV (text/csv) or JSON lines (application/x-ndjson), read as a stream (not bound by
+// http.max_body_bytes). All rows or none; every bad row is reported with its line number.
 #include "api/domain_routes.hpp"
 
 #include <sstream>
@@ -23,7 +23,9 @@ http::HttpResponse run_import(http::HttpRequest& request, const Principal& who,
   } catch (const std::invalid_argument& e) {
     throw http::ApiError(415, "unsupported-media-type", e.what(), "/headers/content-type");
   }
-  std::istringstream input(request.body);
+  // Read as it arrives: a large file is never held whole as text in memory.
+  std::istringstream buffered(request.body);
+  std::istream& input = request.body_stream != nullptr ? *request.body_stream : buffered;
   auto reader = import::RecordReader::open(input, format);
   auto result = import::import_records(*reader, kind, domain, actor_of(who));
   if (!result.ok()) {
@@ -50,11 +52,13 @@ void register_import_routes(SecuredRoutes& routes, workflow::DomainServices& dom
   routes.add("POST", "/api/v1/customers/import", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                return run_import(request, who, import::ImportKind::customers, domain);
-             });
+             },
+             true);
   routes.add("POST", "/api/v1/assets/import", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                return run_import(request, who, import::ImportKind::assets, domain);
-             });
+             },
+             true);
 }
 
 }  // namespace cxloop::api

@@ -159,12 +159,17 @@ HttpResponse HttpServer::Impl::dispatch(Poco::Net::HTTPServerRequest& in, HttpRe
                      " bytes); send less or raise http.max_body_bytes in the server config"),
         instance);
   };
-  if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(cap)) {
-    return too_large();
-  }
-  if (read_body(in.stream(), cap, request.body) == BodyRead::too_large) return too_large();
-
   RouteMatch match = router.match(request);
+  if (match.route != nullptr && match.route->streaming) {
+    // The handler reads the body itself; whatever it leaves unread ends the connection.
+    request.body_stream = &in.stream();
+    close = true;
+  } else {
+    if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(cap)) {
+      return too_large();
+    }
+    if (read_body(in.stream(), cap, request.body) == BodyRead::too_large) return too_large();
+  }
   if (match.route == nullptr) {
     if (match.path_matched) {
       std::string allow;

@@ -2,6 +2,7 @@
 // Poco's stream-based types stay inside http_server.cpp; everything else sees these.
 #pragma once
 
+#include <istream>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +19,8 @@ struct HttpRequest {
   std::map<std::string, std::string> query;   // decoded query parameters (last one wins)
   HeaderMap headers;                         // lower-cased names
   std::string body;
+  // Set instead of body for streaming routes (Route::streaming): the unread request body.
+  std::istream* body_stream = nullptr;
   std::string remote_addr;                   // "ip:port"
 
   // The header's value, or nullopt. name must be lower-case.

@@ -60,7 +60,7 @@ bool match_pattern(const std::vector<std::string>& pattern, const std::vector<st
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
+void Router::add(std::string method, std::string pattern, Handler handler, bool streaming) {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::logic_error("route pattern must start with '/': " + pattern);
   }
@@ -76,7 +76,7 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
     }
   }
   routes_.push_back(std::make_unique<Route>(Route{std::move(method), std::move(pattern),
-                                                  std::move(handler)}));
+                                                  std::move(handler), streaming}));
 }
 
 RouteMatch Router::match(HttpRequest& request) const {

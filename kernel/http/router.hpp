@@ -19,6 +19,9 @@ struct Route {
   std::string pattern;  // literal segments and {name} captures; a trailing {*rest} captures
                         // the remainder of the path
   Handler handler;
+  // A streaming route reads its own body from HttpRequest::body_stream, without the
+  // http.max_body_bytes cap (bulk imports); every other route gets the body buffered.
+  bool streaming = false;
 };
 
 struct RouteMatch {
@@ -30,7 +33,7 @@ struct RouteMatch {
 class Router {
  public:
   // Adding the same method + pattern twice throws std::logic_error.
-  void add(std::string method, std::string pattern, Handler handler);
+  void add(std::string method, std::string pattern, Handler handler, bool streaming = false);
   // Finds the route and fills request.params.
   RouteMatch match(HttpRequest& request) const;
   // Every registered route, in registration order (used to check the OpenAPI document).
