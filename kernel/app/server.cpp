@@ -2,6 +2,7 @@
 
 #include "api/auth.hpp"
 #include "api/idempotency.hpp"
+#include "http/api_error.hpp"
 #include "workflow/domain_services.hpp"
 #include "workflow/host_operations.hpp"
 #include "workflow/workflow_context.hpp"
@@ -125,6 +126,15 @@ void Server::start() {
                             *secured_, *idempotency_, *authenticator_};
     api::register_routes(context);
 
+    // Plugin pages and admin routes (/plugins/<instance>/...) are for staff: an agent or
+    // admin token. Public hooks protect themselves.
+    plugins_->set_private_route_guard([this](const http::HttpRequest& request) {
+      api::Principal who = authenticator_->authenticate(request);
+      if (who.role != api::Role::admin && who.role != api::Role::agent) {
+        throw http::ApiError(403, "forbidden",
+                             "plugin routes under /plugins/ need an admin or agent token");
+      }
+    });
     // Plugins come before HTTP: they add routes, and the router is read-only once serving.
     plugins_->load(config_.plugins);
     for (const auto& s : plugins_->statuses()) {

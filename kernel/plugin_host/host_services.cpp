@@ -1,5 +1,9 @@
 #include "plugin_host/host_services.hpp"
 
+#include <Poco/Base64Encoder.h>
+
+#include <sstream>
+
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -122,11 +126,27 @@ json event_json(const events::Event& event) {
           {"actor", event.actor},   {"at", event.at},     {"data", data}};
 }
 
+// JSON text must be UTF-8, request bodies need not be (raw 8-bit mail, binary uploads): such
+// a body crosses the ABI base64-encoded with "body_encoding": "base64", and the SDK decodes
+// it, so plugins always see the bytes that arrived.
 json request_json(const http::HttpRequest& request) {
-  return {{"method", request.method}, {"path", request.path},
-          {"params", request.params}, {"query", request.query},
-          {"headers", request.headers}, {"body", request.body},
-          {"remote_addr", request.remote_addr}};
+  json out = {{"method", request.method}, {"path", request.path},
+              {"params", request.params}, {"query", request.query},
+              {"headers", request.headers}, {"remote_addr", request.remote_addr}};
+  json body = request.body;
+  try {
+    (void)body.dump();
+    out["body"] = std::move(body);
+  } catch (const json::type_error&) {
+    std::ostringstream encoded;
+    Poco::Base64Encoder encoder(encoded);
+    encoder.rdbuf()->setLineLength(0);
+    encoder << request.body;
+    encoder.close();
+    out["body"] = encoded.str();
+    out["body_encoding"] = "base64";
+  }
+  return out;
 }
 
 http::HttpResponse plugin_failure_response(const PluginCallError& error, const std::string& path,
@@ -391,8 +411,10 @@ cxloop_status HostServices::register_route(const char* method_text, const char* 
     const std::string pattern = path == "/" ? prefix : prefix + path;
     std::shared_ptr<InstanceGate> gate = gate_;
     const std::string instance = instance_;
+    RouteGuard guard = is_public ? RouteGuard() : route_guard_;
     try {
-      env_.router.add(method, pattern, [gate, instance](http::HttpRequest& request) {
+      env_.router.add(method, pattern, [gate, instance, guard](http::HttpRequest& request) {
+        if (guard) guard(request);  // refuses with an ApiError, answered as problem+json
         Poco::Logger& logger = Poco::Logger::get("cxloop.plugins");
         std::shared_lock<std::shared_mutex> alive(gate->mutex);
         if (gate->target == nullptr) {

@@ -7,6 +7,8 @@
 // after it was destroyed gets a 503 instead of touching freed memory.
 #pragma once
 
+#include <functional>
+
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -15,6 +17,10 @@
 
 #include "cxloop/plugin_api.h"
 #include "plugin_host/host_environment.hpp"
+
+namespace cxloop::http {
+struct HttpRequest;
+}
 
 namespace cxloop::plugin_host {
 
@@ -34,6 +40,12 @@ class HostServices {
                std::string settings_json);
   HostServices(const HostServices&) = delete;
   HostServices& operator=(const HostServices&) = delete;
+
+  // Checks a request to one of the instance's private routes (/plugins/<instance>/...)
+  // before the plugin sees it; throws http::ApiError (401/403) to refuse. Public routes
+  // (/hooks/...) are the plugin's own to protect.
+  using RouteGuard = std::function<void(const http::HttpRequest&)>;
+  void set_route_guard(RouteGuard guard) { route_guard_ = std::move(guard); }
 
   const cxloop_host_api* table() const { return &table_; }
   const std::shared_ptr<InstanceGate>& gate() const { return gate_; }
@@ -64,6 +76,7 @@ class HostServices {
   std::string settings_json_;
   std::shared_ptr<InstanceGate> gate_;
   cxloop_host_api table_;
+  RouteGuard route_guard_;
 
   mutable std::mutex mutex_;  // guards the members below
   bool registration_open_ = true;

@@ -261,6 +261,7 @@ void PluginHost::load_one(const config::PluginInstanceConfig& config, const Cata
   // Stage init. The gate stays locked until the instance exists, so events and requests
   // that arrive meanwhile wait for it.
   auto services = std::make_unique<HostServices>(env_, instance, manifest.kind, settings.dump());
+  services->set_route_guard(route_guard_);
   HostServices* services_ptr = services.get();
   std::shared_ptr<InstanceGate> gate = services->gate();
   std::unique_lock<std::shared_mutex> creating(gate->mutex);

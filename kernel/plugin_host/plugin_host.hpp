@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "plugin_host/host_environment.hpp"
+#include "plugin_host/host_services.hpp"
 #include "plugin_host/plugin_instance.hpp"
 #include "plugin_host/plugin_load_error.hpp"
 
@@ -47,6 +48,10 @@ class PluginHost {
 
   const std::vector<std::string>& plugin_dirs() const { return plugin_dirs_; }
 
+  // Applied to every private plugin route (/plugins/<instance>/...) of instances loaded
+  // afterwards; the server sets one that requires an admin or agent token.
+  void set_private_route_guard(HostServices::RouteGuard guard) { route_guard_ = std::move(guard); }
+
  private:
   struct Loaded;
   struct Catalog;
@@ -55,6 +60,7 @@ class PluginHost {
 
   HostEnvironment env_;
   std::vector<std::string> plugin_dirs_;
+  HostServices::RouteGuard route_guard_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Loaded>> loaded_;
 };

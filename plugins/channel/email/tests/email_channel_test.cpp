@@ -368,3 +368,22 @@ TEST_CASE("A disabled email channel answers 404 on its endpoints", "[email]") {
   const auto reply = t.mailgate(plain_mail(customer("off"), "Hi", unique_id("off"), "Hello"));
   CHECK(reply.status == 404);
 }
+
+TEST_CASE("Raw 8-bit ISO-8859-1 mail through the mailgate is decoded, not refused", "[email]") {
+  EmailTestServer t(settings());
+  const std::string from = customer("eightbit");
+  // \xFC is "ü" in ISO-8859-1 and not valid UTF-8 on its own.
+  const std::string raw = "From: Kunde <" + from + ">\r\n"
+                          "Subject: Gr\xFC\xDF" "e\r\n"
+                          "Message-ID: " + unique_id("eightbit") + "\r\n"
+                          "MIME-Version: 1.0\r\n"
+                          "Content-Type: text/plain; charset=ISO-8859-1\r\n"
+                          "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                          "Der K\xFChlschrank ist kaputt.\r\n";
+  const auto reply = t.mailgate(raw);
+  INFO(reply.body);
+  REQUIRE(reply.status == 201);
+  const auto case_id = reply.json().at("case_id").get<std::int64_t>();
+  const std::string body = first_message(t, case_id).at("body");
+  CHECK(body.find("Der Kühlschrank ist kaputt.") != std::string::npos);
+}

@@ -115,4 +115,10 @@ TEST_CASE("A polled mail that cannot be read is quarantined before it leaves the
       "GET", "/plugins/email/quarantine/" + items.at(0).at("id").get<std::string>(), nullptr, true);
   REQUIRE(kept.status == 200);
   CHECK(kept.json().at("raw").get<std::string>().find("nuqneH") != std::string::npos);
+
+  // The quarantine holds customers' mail: the kernel guards /plugins/ routes with a token.
+  CHECK(t.http("GET", "/plugins/email/quarantine", "", {}).status == 401);
+  CHECK(t.http("GET", "/plugins/email/quarantine", "",
+               {{"Authorization", "Bearer cxl_not_a_token"}})
+            .status == 401);
 }

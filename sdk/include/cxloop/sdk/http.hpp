@@ -30,8 +30,33 @@ struct HttpRequest {
     r.query = j.value("query", std::map<std::string, std::string>{});
     r.headers = j.value("headers", std::map<std::string, std::string>{});
     r.body = j.value("body", "");
+    // The host base64-encodes bodies that are not valid UTF-8 (raw 8-bit mail, binary).
+    if (j.value("body_encoding", "") == "base64") r.body = decode_base64(r.body);
     r.remote_addr = j.value("remote_addr", "");
     return r;
+  }
+
+  // Standard base64 (RFC 4648 section 4), padding optional; other characters are skipped.
+  static std::string decode_base64(const std::string& text) {
+    std::string out;
+    unsigned int buffer = 0;
+    int bits = 0;
+    for (unsigned char c : text) {
+      int value;
+      if (c >= 'A' && c <= 'Z') value = c - 'A';
+      else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
+      else if (c >= '0' && c <= '9') value = c - '0' + 52;
+      else if (c == '+') value = 62;
+      else if (c == '/') value = 63;
+      else continue;
+      buffer = (buffer << 6) | static_cast<unsigned int>(value);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+      }
+    }
+    return out;
   }
   nlohmann::json to_json() const {
     return {{"method", method}, {"path", path},       {"params", params},
