@@ -59,7 +59,11 @@ std::string render_form(const FormPage& page, const std::string& submission_id,
       "<input id=\"name\" name=\"name\" type=\"text\" autocomplete=\"name\" maxlength=\"200\">\n"
       "<label for=\"email\">Email <span class=\"hint\">(required, for our reply)</span></label>\n"
       "<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required "
-      "maxlength=\"300\">\n";
+      "maxlength=\"300\">\n"
+      "<label for=\"phone\">Mobile phone <span class=\"hint\">(optional, with country code)"
+      "</span></label>\n"
+      "<input id=\"phone\" name=\"phone\" type=\"tel\" autocomplete=\"tel\" "
+      "maxlength=\"40\">\n";
   if (!page.products.empty()) {
     body +=
         "<label for=\"product\">Product</label>\n<select id=\"product\" name=\"product\">\n"

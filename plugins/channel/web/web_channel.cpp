@@ -24,7 +24,8 @@ using cxloop::sdk::HttpRequest;
 using cxloop::sdk::json;
 using cxloop::sdk::Response;
 
-const std::vector<std::string> kFields = {"name",          "email",       "product",
+const std::vector<std::string> kFields = {"name",          "email",       "phone",
+                                          "product",
                                           "order_number",  "description", "case_number",
                                           "submission_id", "website"};
 
@@ -260,7 +261,7 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
       if (std::find(kFields.begin(), kFields.end(), name) == kFields.end()) {
         return Refusal{400,
                        "unknown field '" + name +
-                           "'; the form has name, email, product, "
+                           "'; the form has name, email, phone, product, "
                            "order_number, description and case_number",
                        name};
       }
@@ -331,6 +332,9 @@ class WebChannel : public cxloop::sdk::ChannelPlugin {
         {"body", description},     {"description", case_description}, {"author", email},
         {"attributes", attributes}};
     if (!s.get("name").empty()) request["customer"]["name"] = s.get("name");
+    // A phone number joins this customer to their SMS contacts (the kernel fills it in on a
+    // known customer that has none).
+    if (!s.get("phone").empty()) request["customer"]["phone"] = s.get("phone");
     if (!s.get("product").empty()) request["sku"] = s.get("product");
     if (!submission_id.empty()) request["external_ref"] = "submission:" + submission_id;
     const json created = host().call("case.intake", request);
