@@ -67,6 +67,9 @@ std::unique_ptr<soci::session> SqliteDatabase::open_session(bool read_only) cons
     sql = std::make_unique<soci::session>(soci::sqlite3, connect);
     *sql << "PRAGMA busy_timeout=" + std::to_string(options_.busy_timeout.count());
     *sql << "PRAGMA foreign_keys=ON";
+    // Each group-committed job runs in its own SAVEPOINT, whose statement journal would
+    // otherwise be a temporary file written with a syscall per page: keep it in memory.
+    *sql << "PRAGMA temp_store=MEMORY";
     if (read_only) *sql << "PRAGMA query_only=ON";
   } catch (const soci::soci_error& e) {
     throw DatabaseError("cannot open SQLite database '" + path_ + "': " + e.what());
