@@ -8,10 +8,14 @@ namespace cxloop::api {
 
 std::string to_string(Role role) {
   switch (role) {
-    case Role::admin: return "admin";
-    case Role::agent: return "agent";
-    case Role::department: return "department";
-    case Role::ingest: return "ingest";
+    case Role::admin:
+      return "admin";
+    case Role::agent:
+      return "agent";
+    case Role::department:
+      return "department";
+    case Role::ingest:
+      return "ingest";
   }
   return "unknown";
 }
@@ -67,22 +71,23 @@ void Authenticator::forget() {
   cache_.clear();
 }
 
-void SecuredRoutes::add(const std::string& method, const std::string& pattern,
-                        std::set<Role> roles, Handler handler, bool streaming) {
+void SecuredRoutes::add(const std::string& method, const std::string& pattern, std::set<Role> roles,
+                        Handler handler, bool streaming) {
   entries_.push_back(Entry{method, pattern, roles, false});
-  router_.add(method, pattern,
-              [this, roles, handler = std::move(handler)](http::HttpRequest& request) {
-                Principal principal = authenticator_.authenticate(request);
-                if (principal.role != Role::admin && roles.count(principal.role) == 0) {
-                  std::string allowed = "admin";
-                  for (Role role : roles) allowed += ", " + to_string(role);
-                  throw http::ApiError(403, "forbidden",
-                                       "a token with role '" + to_string(principal.role) +
-                                           "' may not do this; allowed roles: " + allowed);
-                }
-                return handler(request, principal);
-              },
-              streaming);
+  router_.add(
+      method, pattern,
+      [this, roles, handler = std::move(handler)](http::HttpRequest& request) {
+        Principal principal = authenticator_.authenticate(request);
+        if (principal.role != Role::admin && roles.count(principal.role) == 0) {
+          std::string allowed = "admin";
+          for (Role role : roles) allowed += ", " + to_string(role);
+          throw http::ApiError(403, "forbidden",
+                               "a token with role '" + to_string(principal.role) +
+                                   "' may not do this; allowed roles: " + allowed);
+        }
+        return handler(request, principal);
+      },
+      streaming);
 }
 
 void SecuredRoutes::add_public(const std::string& method, const std::string& pattern,

@@ -5,9 +5,9 @@
 #include "api/idempotency.hpp"
 #include "api/request_body.hpp"
 #include "api/rest_support.hpp"
-#include "workflow/domain_services.hpp"
 #include "http/api_error.hpp"
 #include "workflow/cases.hpp"
+#include "workflow/domain_services.hpp"
 
 namespace cxloop::api {
 
@@ -61,16 +61,15 @@ void register_case_routes(SecuredRoutes& routes, IdempotencyStore& idempotency,
                  throw http::ApiError::bad_request(
                      "send the target state as a string, e.g. {\"state\": \"open\"}", "/state");
                }
-               return json_response(200, cases.transition(case_id(request, cases),
-                                                          body["state"].get<std::string>(),
-                                                          if_match_revision(request),
-                                                          actor_of(who)));
+               return json_response(
+                   200, cases.transition(case_id(request, cases), body["state"].get<std::string>(),
+                                         if_match_revision(request), actor_of(who)));
              });
   routes.add("GET", "/api/v1/cases/{id}/messages", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
                std::int64_t after = query_integer(request, "after", 0);
-               return json_response(200, nlohmann::json{
-                                             {"items", cases.messages(case_id(request, cases), after)}});
+               return json_response(
+                   200, nlohmann::json{{"items", cases.messages(case_id(request, cases), after)}});
              });
   routes.add("POST", "/api/v1/cases/{id}/messages", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {

@@ -21,7 +21,8 @@ void register_catalog_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
   routes.add("POST", "/api/v1/assets", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                return idempotency.run(who.actor(), request, [&] {
-                 return json_response(201, assets.create(parse_object_body(request), actor_of(who)));
+                 return json_response(201,
+                                      assets.create(parse_object_body(request), actor_of(who)));
                });
              });
   routes.add("GET", "/api/v1/assets", {Role::agent},
@@ -32,8 +33,7 @@ void register_catalog_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
              [&](http::HttpRequest& request, const Principal&) {
                std::int64_t id = path_id(request, "id");
                domain.customers.get(id);  // 404 for an unknown customer
-               return json_response(200,
-                                    nlohmann::json{{"items", assets.list_by_customer(id)}});
+               return json_response(200, nlohmann::json{{"items", assets.list_by_customer(id)}});
              });
 
   // Knowledge base.
@@ -48,22 +48,21 @@ void register_catalog_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
              [&](http::HttpRequest& request, const Principal&) {
                return json_response(200, articles.list(query_object(request)).to_json());
              });
-  routes.add("GET", "/api/v1/articles/search", {Role::agent},
-             [&](http::HttpRequest& request, const Principal&) {
-               auto text = request.query_param("q");
-               if (!text || text->empty()) {
-                 throw http::ApiError::bad_request("send the words to look for as ?q=...",
-                                                   "/query/q");
-               }
-               int limit = static_cast<int>(query_integer(request, "limit", 20));
-               if (limit < 1 || limit > 100) {
-                 throw http::ApiError::bad_request("limit must be between 1 and 100",
-                                                   "/query/limit");
-               }
-               bool unpublished = request.query_param("published").value_or("true") == "false";
-               return json_response(200, nlohmann::json{{"items", articles.search(*text, limit,
-                                                                                  unpublished)}});
-             });
+  routes.add(
+      "GET", "/api/v1/articles/search", {Role::agent},
+      [&](http::HttpRequest& request, const Principal&) {
+        auto text = request.query_param("q");
+        if (!text || text->empty()) {
+          throw http::ApiError::bad_request("send the words to look for as ?q=...", "/query/q");
+        }
+        int limit = static_cast<int>(query_integer(request, "limit", 20));
+        if (limit < 1 || limit > 100) {
+          throw http::ApiError::bad_request("limit must be between 1 and 100", "/query/limit");
+        }
+        bool unpublished = request.query_param("published").value_or("true") == "false";
+        return json_response(200,
+                             nlohmann::json{{"items", articles.search(*text, limit, unpublished)}});
+      });
   routes.add("GET", "/api/v1/articles/{id}", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
                return json_response(200, articles.get(path_id(request, "id")));
@@ -71,29 +70,28 @@ void register_catalog_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
   routes.add("PATCH", "/api/v1/articles/{id}", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                auto body = parse_object_body(request);
-               return json_response(200, articles.update(path_id(request, "id"), body,
-                                                         if_match_revision(request),
-                                                         actor_of(who)));
+               return json_response(
+                   200, articles.update(path_id(request, "id"), body, if_match_revision(request),
+                                        actor_of(who)));
              });
   routes.add("POST", "/api/v1/articles/{id}/publish", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
-               return json_response(200, articles.publish(path_id(request, "id"), true,
-                                                          actor_of(who)));
+               return json_response(200,
+                                    articles.publish(path_id(request, "id"), true, actor_of(who)));
              });
   routes.add("POST", "/api/v1/articles/{id}/unpublish", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
-               return json_response(200, articles.publish(path_id(request, "id"), false,
-                                                          actor_of(who)));
+               return json_response(200,
+                                    articles.publish(path_id(request, "id"), false, actor_of(who)));
              });
 
   // Departments: agents read them (to route problems); admins change them.
-  routes.add("POST", "/api/v1/departments", {},
-             [&](http::HttpRequest& request, const Principal& who) {
-               return idempotency.run(who.actor(), request, [&] {
-                 return json_response(
-                     201, departments.create(parse_object_body(request), actor_of(who)));
-               });
-             });
+  routes.add(
+      "POST", "/api/v1/departments", {}, [&](http::HttpRequest& request, const Principal& who) {
+        return idempotency.run(who.actor(), request, [&] {
+          return json_response(201, departments.create(parse_object_body(request), actor_of(who)));
+        });
+      });
   routes.add("GET", "/api/v1/departments", {Role::agent},
              [&](http::HttpRequest&, const Principal&) {
                return json_response(200, nlohmann::json{{"items", departments.list()}});
@@ -110,9 +108,9 @@ void register_catalog_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
   routes.add("PATCH", "/api/v1/departments/{id}", {},
              [&](http::HttpRequest& request, const Principal& who) {
                auto body = parse_object_body(request);
-               return json_response(200, departments.update(path_id(request, "id"), body,
-                                                            if_match_revision(request),
-                                                            actor_of(who)));
+               return json_response(
+                   200, departments.update(path_id(request, "id"), body, if_match_revision(request),
+                                           actor_of(who)));
              });
   routes.add("DELETE", "/api/v1/departments/{id}", {},
              [&](http::HttpRequest& request, const Principal& who) {
@@ -125,23 +123,20 @@ void register_token_routes(SecuredRoutes& routes, Authenticator& authenticator,
                            workflow::DomainServices& domain) {
   auto& tokens = domain.tokens;
   // Admin only: the secret is in the creation answer and nowhere else, ever.
-  routes.add("POST", "/api/v1/tokens", {},
-             [&](http::HttpRequest& request, const Principal& who) {
-               auto result = tokens.create(parse_object_body(request), actor_of(who));
-               nlohmann::json record = result.at("token");
-               record["secret"] = result.at("secret");
-               auto response = json_response(201, record);
-               response.headers["cache-control"] = "no-store";
-               return response;
-             });
-  routes.add("GET", "/api/v1/tokens", {},
-             [&](http::HttpRequest&, const Principal&) {
-               return json_response(200, nlohmann::json{{"items", tokens.list()}});
-             });
-  routes.add("GET", "/api/v1/tokens/{id}", {},
-             [&](http::HttpRequest& request, const Principal&) {
-               return json_response(200, tokens.get(path_id(request, "id")));
-             });
+  routes.add("POST", "/api/v1/tokens", {}, [&](http::HttpRequest& request, const Principal& who) {
+    auto result = tokens.create(parse_object_body(request), actor_of(who));
+    nlohmann::json record = result.at("token");
+    record["secret"] = result.at("secret");
+    auto response = json_response(201, record);
+    response.headers["cache-control"] = "no-store";
+    return response;
+  });
+  routes.add("GET", "/api/v1/tokens", {}, [&](http::HttpRequest&, const Principal&) {
+    return json_response(200, nlohmann::json{{"items", tokens.list()}});
+  });
+  routes.add("GET", "/api/v1/tokens/{id}", {}, [&](http::HttpRequest& request, const Principal&) {
+    return json_response(200, tokens.get(path_id(request, "id")));
+  });
   routes.add("DELETE", "/api/v1/tokens/{id}", {},
              [&](http::HttpRequest& request, const Principal& who) {
                auto record = tokens.revoke(path_id(request, "id"), actor_of(who));

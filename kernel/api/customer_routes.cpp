@@ -5,8 +5,8 @@
 #include "api/idempotency.hpp"
 #include "api/request_body.hpp"
 #include "api/rest_support.hpp"
-#include "workflow/domain_services.hpp"
 #include "workflow/customers.hpp"
+#include "workflow/domain_services.hpp"
 
 namespace cxloop::api {
 
@@ -33,9 +33,9 @@ void register_customer_routes(SecuredRoutes& routes, IdempotencyStore& idempoten
   routes.add("PATCH", "/api/v1/customers/{id}", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                auto body = parse_object_body(request);
-               return json_response(200, customers.update(path_id(request, "id"), body,
-                                                          if_match_revision(request),
-                                                          actor_of(who)));
+               return json_response(
+                   200, customers.update(path_id(request, "id"), body, if_match_revision(request),
+                                         actor_of(who)));
              });
 }
 

@@ -67,8 +67,8 @@ http::HttpResponse IdempotencyStore::run(const std::string& principal,
         (tx.prepare << "INSERT INTO idempotency_keys (principal, key, method, path, request_hash, "
                        "status, response_body, created_at) VALUES (:p, :k, :m, :path, :h, 0, '', "
                        ":t) ON CONFLICT DO NOTHING",
-         soci::use(principal), soci::use(*key), soci::use(request.method),
-         soci::use(request.path), soci::use(hash), soci::use(std::to_string(now)));
+         soci::use(principal), soci::use(*key), soci::use(request.method), soci::use(request.path),
+         soci::use(hash), soci::use(std::to_string(now)));
     insert.execute(true);
     if (insert.get_affected_rows() == 1) {
       reserved = true;

@@ -49,16 +49,18 @@ http::HttpResponse run_import(http::HttpRequest& request, const Principal& who,
 }  // namespace
 
 void register_import_routes(SecuredRoutes& routes, workflow::DomainServices& domain) {
-  routes.add("POST", "/api/v1/customers/import", {Role::agent},
-             [&](http::HttpRequest& request, const Principal& who) {
-               return run_import(request, who, import::ImportKind::customers, domain);
-             },
-             true);
-  routes.add("POST", "/api/v1/assets/import", {Role::agent},
-             [&](http::HttpRequest& request, const Principal& who) {
-               return run_import(request, who, import::ImportKind::assets, domain);
-             },
-             true);
+  routes.add(
+      "POST", "/api/v1/customers/import", {Role::agent},
+      [&](http::HttpRequest& request, const Principal& who) {
+        return run_import(request, who, import::ImportKind::customers, domain);
+      },
+      true);
+  routes.add(
+      "POST", "/api/v1/assets/import", {Role::agent},
+      [&](http::HttpRequest& request, const Principal& who) {
+        return run_import(request, who, import::ImportKind::assets, domain);
+      },
+      true);
 }
 
 }  // namespace cxloop::api

@@ -22,8 +22,8 @@ namespace {
 using GaugeRows = std::vector<std::pair<metrics::Labels, double>>;
 
 nlohmann::json status_json(const plugin_host::PluginStatus& s) {
-  return {{"instance", s.instance}, {"plugin", s.plugin}, {"kind", s.kind},
-          {"version", s.version},   {"state", s.state},   {"stage", s.stage},
+  return {{"instance", s.instance}, {"plugin", s.plugin},    {"kind", s.kind},
+          {"version", s.version},   {"state", s.state},      {"stage", s.stage},
           {"error", s.error},       {"required", s.required}};
 }
 
@@ -31,18 +31,16 @@ void register_gauges(ApiContext& c) {
   plugin_host::PluginHost& plugins = c.plugins;
   events::EventBus& bus = c.events;
   repository::Outbox& outbox = c.outbox;
-  c.metrics.gauge_callback("cxloop_plugin_state",
-                           "1 for each plugin instance in the state named by the label",
-                           [&plugins] {
-                             GaugeRows rows;
-                             for (const auto& s : plugins.statuses()) {
-                               rows.push_back({{{"instance", s.instance},
-                                                {"plugin", s.plugin},
-                                                {"state", s.state}},
-                                               1.0});
-                             }
-                             return rows;
-                           });
+  c.metrics.gauge_callback(
+      "cxloop_plugin_state", "1 for each plugin instance in the state named by the label",
+      [&plugins] {
+        GaugeRows rows;
+        for (const auto& s : plugins.statuses()) {
+          rows.push_back(
+              {{{"instance", s.instance}, {"plugin", s.plugin}, {"state", s.state}}, 1.0});
+        }
+        return rows;
+      });
   c.metrics.gauge_callback("cxloop_event_bus_queued", "Events waiting for delivery", [&bus] {
     return GaugeRows{{{}, static_cast<double>(bus.queued())}};
   });
@@ -78,10 +76,9 @@ void register_ops_routes(ApiContext& c) {
         {"status", database && required_plugins ? "ready" : "not_ready"},
         {"checks",
          {{"database", database ? "ok" : "failing: the database does not answer a ping"},
-          {"plugins", required_plugins
-                          ? "ok"
-                          : "failing: a required plugin instance is not running; see "
-                            "GET /api/v1/plugins"}}}};
+          {"plugins", required_plugins ? "ok"
+                                       : "failing: a required plugin instance is not running; see "
+                                         "GET /api/v1/plugins"}}}};
     return http::HttpResponse::json(database && required_plugins ? 200 : 503, body.dump());
   });
 

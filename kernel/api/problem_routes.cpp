@@ -5,10 +5,10 @@
 #include "api/idempotency.hpp"
 #include "api/request_body.hpp"
 #include "api/rest_support.hpp"
-#include "workflow/domain_services.hpp"
 #include "http/api_error.hpp"
-#include "workflow/impact.hpp"
 #include "repository/event_log.hpp"
+#include "workflow/domain_services.hpp"
+#include "workflow/impact.hpp"
 #include "workflow/problems.hpp"
 #include "workflow/solutions.hpp"
 
@@ -59,24 +59,23 @@ void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
   routes.add("PATCH", "/api/v1/problems/{id}", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                auto body = parse_object_body(request);
-               return json_response(200, problems.update(problem_id(request, problems), body,
-                                                         if_match_revision(request),
-                                                         actor_of(who)));
+               return json_response(200,
+                                    problems.update(problem_id(request, problems), body,
+                                                    if_match_revision(request), actor_of(who)));
              });
-  routes.add("POST", "/api/v1/problems/{id}/transition", {Role::agent},
-             [&](http::HttpRequest& request, const Principal& who) {
-               auto body = parse_object_body(request);
-               reject_unknown_fields(body, {"state"});
-               if (!body.contains("state") || !body["state"].is_string()) {
-                 throw http::ApiError::bad_request(
-                     "send the target state as a string, e.g. {\"state\": \"investigating\"}",
-                     "/state");
-               }
-               return json_response(200, problems.transition(problem_id(request, problems),
-                                                             body["state"].get<std::string>(),
-                                                             if_match_revision(request),
-                                                             actor_of(who)));
-             });
+  routes.add(
+      "POST", "/api/v1/problems/{id}/transition", {Role::agent},
+      [&](http::HttpRequest& request, const Principal& who) {
+        auto body = parse_object_body(request);
+        reject_unknown_fields(body, {"state"});
+        if (!body.contains("state") || !body["state"].is_string()) {
+          throw http::ApiError::bad_request(
+              "send the target state as a string, e.g. {\"state\": \"investigating\"}", "/state");
+        }
+        return json_response(200, problems.transition(problem_id(request, problems),
+                                                      body["state"].get<std::string>(),
+                                                      if_match_revision(request), actor_of(who)));
+      });
   routes.add("POST", "/api/v1/problems/{id}/cases", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                auto body = parse_object_body(request);
@@ -94,14 +93,13 @@ void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
              });
   routes.add("DELETE", "/api/v1/problems/{id}/cases/{case_id}", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
-               return json_response(200, problems.unlink_case(problem_id(request, problems),
-                                                              path_id(request, "case_id"),
-                                                              actor_of(who)));
+               return json_response(
+                   200, problems.unlink_case(problem_id(request, problems),
+                                             path_id(request, "case_id"), actor_of(who)));
              });
   routes.add("GET", "/api/v1/problems/{id}/impact", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
-               return json_response(200,
-                                    problems.impact(problem_id(request, problems)).to_json());
+               return json_response(200, problems.impact(problem_id(request, problems)).to_json());
              });
   routes.add("GET", "/api/v1/problems/{id}/solution", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
@@ -118,9 +116,8 @@ void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
                std::int64_t id = problem_id(request, problems);
                problems.get(id);  // 404 for an unknown problem rather than an empty list
                nlohmann::json items = nlohmann::json::array();
-               for (const auto& event : event_log.for_subject("problem:" + std::to_string(id),
-                                                              query_integer(request, "after", 0),
-                                                              500)) {
+               for (const auto& event : event_log.for_subject(
+                        "problem:" + std::to_string(id), query_integer(request, "after", 0), 500)) {
                  items.push_back({{"id", event.id},
                                   {"type", event.type},
                                   {"subject", event.subject},

@@ -17,9 +17,8 @@ bool is_json_content_type(const std::string& value) {
   std::string type = value.substr(0, value.find(';'));
   type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
   std::transform(type.begin(), type.end(), type.begin(), ::tolower);
-  return type == "application/json" ||
-         (type.rfind("application/", 0) == 0 && type.size() > 5 &&
-          type.compare(type.size() - 5, 5, "+json") == 0);
+  return type == "application/json" || (type.rfind("application/", 0) == 0 && type.size() > 5 &&
+                                        type.compare(type.size() - 5, 5, "+json") == 0);
 }
 
 }  // namespace

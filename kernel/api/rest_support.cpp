@@ -33,7 +33,8 @@ std::optional<std::int64_t> if_match_revision(const http::HttpRequest& request) 
   if (!digits) {
     throw http::ApiError::bad_request(
         "If-Match must be the ETag of the record you read (a quoted revision such as \"3\"), "
-        "not '" + *header + "'",
+        "not '" +
+            *header + "'",
         "/headers/if-match");
   }
   return std::stoll(value);

@@ -88,8 +88,8 @@ void Server::start() {
     for (const auto& name : repository::apply_migrations(*db_)) {
       log().information("applied schema migration " + name);
     }
-    events_ = std::make_unique<events::EventBus>(
-        static_cast<std::size_t>(config_.workers.event_threads));
+    events_ =
+        std::make_unique<events::EventBus>(static_cast<std::size_t>(config_.workers.event_threads));
     kv_ = std::make_unique<repository::KvStore>(*db_);
     outbox_ = std::make_unique<repository::Outbox>(*db_);
     event_log_ = std::make_unique<repository::EventLog>(*db_);
@@ -121,8 +121,8 @@ void Server::start() {
         plugin_host::HostEnvironment{*metrics_, *events_, *kv_, *outbox_, *operations_, *router_},
         plugin_directories(config_));
 
-    api::ApiContext context{config_,   *db_,      *router_,     *metrics_,    *plugins_,
-                            *events_,  *outbox_,  *event_log_,  *operations_, *domain_,
+    api::ApiContext context{config_,   *db_,          *router_,       *metrics_,    *plugins_,
+                            *events_,  *outbox_,      *event_log_,    *operations_, *domain_,
                             *secured_, *idempotency_, *authenticator_};
     api::register_routes(context);
 

@@ -34,9 +34,8 @@ void ServerApplication::defineOptions(Poco::Util::OptionSet& options) {
   options.addOption(Poco::Util::Option("check-config", "", "validate the config file and exit")
                         .required(false)
                         .repeatable(false));
-  options.addOption(Poco::Util::Option("help", "h", "show this help and exit")
-                        .required(false)
-                        .repeatable(false));
+  options.addOption(
+      Poco::Util::Option("help", "h", "show this help and exit").required(false).repeatable(false));
   options.addOption(Poco::Util::Option("version", "v", "print the version and exit")
                         .required(false)
                         .repeatable(false));

@@ -17,8 +17,8 @@ class UsageError : public std::runtime_error {
 };
 
 struct Arguments {
-  std::string config_path;                    // --config FILE (or CXLOOP_CONFIG, or the default)
-  std::vector<std::string> positional;        // after the command name
+  std::string config_path;                     // --config FILE (or CXLOOP_CONFIG, or the default)
+  std::vector<std::string> positional;         // after the command name
   std::map<std::string, std::string> options;  // --name value
 
   // The option's value; UsageError naming it when required and absent.

@@ -43,7 +43,8 @@ int run_import(const Arguments& args, import::ImportKind kind, std::ostream& out
   if (!result.ok()) {
     for (const auto& error : result.errors) {
       err << path << ":" << error["line"].get<long>() << ": "
-          << (error["field"].get<std::string>().empty() ? "" : error["field"].get<std::string>() + ": ")
+          << (error["field"].get<std::string>().empty() ? ""
+                                                        : error["field"].get<std::string>() + ": ")
           << error["message"].get<std::string>() << "\n";
     }
     out << "import of " << what << " refused: " << result.errors.size() << " bad row(s) in "

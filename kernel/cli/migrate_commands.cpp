@@ -17,8 +17,8 @@ std::vector<Command> migrate_commands() {
          if (args.option("status", false) == "yes") {
            int pending = 0;
            for (const auto& status : repository::migration_status(context.db())) {
-             out << std::setw(4) << std::setfill('0') << status.version << std::setfill(' ')
-                 << "  " << std::left << std::setw(28) << status.name << std::right
+             out << std::setw(4) << std::setfill('0') << status.version << std::setfill(' ') << "  "
+                 << std::left << std::setw(28) << status.name << std::right
                  << (status.applied ? "applied " + status.applied_at : "pending")
                  << (status.checksum_matches ? "" : "  CHECKSUM MISMATCH") << "\n";
              pending += status.applied ? 0 : 1;

@@ -39,15 +39,13 @@ std::vector<Command> plugin_commands() {
            // Reported in the table below, like every other failure.
          }
          out << std::left << std::setw(16) << "INSTANCE" << std::setw(16) << "PLUGIN"
-             << std::setw(11) << "KIND" << std::setw(10) << "VERSION" << std::setw(10)
-             << "STATE" << "ERROR\n";
+             << std::setw(11) << "KIND" << std::setw(10) << "VERSION" << std::setw(10) << "STATE"
+             << "ERROR\n";
          for (const auto& status : host.statuses()) {
            out << std::setw(16) << status.instance << std::setw(16) << status.plugin
                << std::setw(11) << (status.kind.empty() ? "-" : status.kind) << std::setw(10)
-               << (status.version.empty() ? "-" : status.version) << std::setw(10)
-               << status.state
-               << (status.error.empty() ? "" : "[" + status.stage + "] " + status.error)
-               << "\n";
+               << (status.version.empty() ? "-" : status.version) << std::setw(10) << status.state
+               << (status.error.empty() ? "" : "[" + status.stage + "] " + status.error) << "\n";
            failures += status.state == "failed" ? 1 : 0;
          }
          host.shutdown();

@@ -29,7 +29,8 @@ std::vector<Command> token_commands() {
          auto created = context.domain().tokens.create(fields, kCliActor);
          // The secret alone on stdout, so scripts can capture it: TOKEN=$(cxloopctl ...).
          out << created["secret"].get<std::string>() << "\n";
-         err << "created token " << created["token"]["id"] << " (" << fields["role"].get<std::string>()
+         err << "created token " << created["token"]["id"] << " ("
+             << fields["role"].get<std::string>()
              << "); store the secret now: it cannot be shown again\n";
          return 0;
        }},
@@ -49,11 +50,12 @@ std::vector<Command> token_commands() {
        [](const Arguments& args, std::ostream& out, std::ostream&) {
          CliContext context(args.config_path, true);
          out << std::left << std::setw(6) << "ID" << std::setw(24) << "NAME" << std::setw(12)
-             << "ROLE" << std::setw(26) << "CREATED" << "REVOKED\n";
+             << "ROLE" << std::setw(26) << "CREATED"
+             << "REVOKED\n";
          for (const auto& token : context.domain().tokens.list()) {
            out << std::setw(6) << text(token["id"]) << std::setw(24) << text(token["name"])
-               << std::setw(12) << text(token["role"]) << std::setw(26)
-               << text(token["created_at"]) << text(token["revoked_at"]) << "\n";
+               << std::setw(12) << text(token["role"]) << std::setw(26) << text(token["created_at"])
+               << text(token["revoked_at"]) << "\n";
          }
          return 0;
        }},

@@ -259,7 +259,8 @@ Config to_config(const json& doc, const std::string& source, std::vector<std::st
     auto& c = config.workers;
     c.event_threads = w.value("event_threads", c.event_threads);
     c.outbox_threads = w.value("outbox_threads", c.outbox_threads);
-    c.outbox_poll = std::chrono::milliseconds(w.value("outbox_poll_ms", int(c.outbox_poll.count())));
+    c.outbox_poll =
+        std::chrono::milliseconds(w.value("outbox_poll_ms", int(c.outbox_poll.count())));
   }
   if (doc.contains("domain")) {
     const json& d = doc["domain"];
@@ -314,8 +315,8 @@ Config load_config_text(const std::string& json_text, const std::string& source)
     std::string what = e.what();
     auto colon = what.find("syntax error");
     std::string reason = colon == std::string::npos ? what : what.substr(colon);
-    throw ConfigError(source, {"/: invalid JSON at " + position_of(json_text, e.byte) + ": " +
-                                   reason});
+    throw ConfigError(source,
+                      {"/: invalid JSON at " + position_of(json_text, e.byte) + ": " + reason});
   }
   if (!doc.is_object()) {
     throw ConfigError(source, {"/: the configuration must be a JSON object"});
@@ -331,7 +332,7 @@ Config load_config_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw ConfigError(path, {"/: cannot read the configuration file '" + path +
-                                 "'; check the path given to --config"});
+                             "'; check the path given to --config"});
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -14,9 +14,9 @@ namespace cxloop::config {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1";
-  int port = 8080;                     // 0 picks a free port (tests)
-  int threads = 32;                    // pool threads = most concurrent keep-alive connections
-  int queue = 256;                     // accepted connections waiting for a thread
+  int port = 8080;   // 0 picks a free port (tests)
+  int threads = 32;  // pool threads = most concurrent keep-alive connections
+  int queue = 256;   // accepted connections waiting for a thread
   bool keep_alive = true;
   std::chrono::seconds keep_alive_timeout{10};
   int max_keep_alive_requests = 1000;
@@ -39,23 +39,23 @@ struct WorkerConfig {
 // Business settings the workflow rules read.
 struct DomainConfig {
   // Case and problem categories; the five built-in ones plus any the config adds.
-  std::vector<std::string> categories = {"billing", "product_quality", "shipping",
-                                         "documentation", "other"};
+  std::vector<std::string> categories = {"billing", "product_quality", "shipping", "documentation",
+                                         "other"};
   // Calling code ("+44") for phone numbers written without one; empty refuses them.
   std::string default_country_code;
 };
 
 struct PluginInstanceConfig {
-  std::string name;           // instance name, unique (the key under plugins.instances)
-  std::string plugin;         // manifest name of the plugin to load
+  std::string name;    // instance name, unique (the key under plugins.instances)
+  std::string plugin;  // manifest name of the plugin to load
   bool enabled = true;
   bool required = false;
   std::string settings_json = "{}";  // validated against the manifest's schema at load
 };
 
 struct Config {
-  std::string source;         // the file it came from ("" for built-in defaults)
-  std::string node_name;      // this node's name in outbox leases; defaults to hostname:pid
+  std::string source;     // the file it came from ("" for built-in defaults)
+  std::string node_name;  // this node's name in outbox leases; defaults to hostname:pid
   std::string data_dir = "data";
   HttpConfig http;
   LoggingConfig logging;

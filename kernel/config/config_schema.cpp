@@ -9,8 +9,8 @@ nlohmann::json integer(int minimum, int maximum) {
 }
 
 nlohmann::json closed_object(nlohmann::json properties) {
-  return {{"type", "object"}, {"properties", std::move(properties)},
-          {"additionalProperties", false}};
+  return {
+      {"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
 }
 
 nlohmann::json build_schema() {
@@ -37,8 +37,7 @@ nlohmann::json build_schema() {
       {"level",
        {{"type", "string"},
         {"enum",
-         {"fatal", "critical", "error", "warning", "notice", "information", "debug",
-          "trace"}}}},
+         {"fatal", "critical", "error", "warning", "notice", "information", "debug", "trace"}}}},
   });
   json storage = closed_object({
       {"url", non_empty},
@@ -53,8 +52,7 @@ nlohmann::json build_schema() {
   });
   json domain = closed_object({
       {"extra_categories",
-       {{"type", "array"},
-        {"items", {{"type", "string"}, {"pattern", "^[a-z][a-z0-9_]{0,39}$"}}}}},
+       {{"type", "array"}, {"items", {{"type", "string"}, {"pattern", "^[a-z][a-z0-9_]{0,39}$"}}}}},
       {"default_country_code", {{"type", "string"}, {"pattern", "^(\\+[1-9][0-9]{0,3})?$"}}},
   });
   json instance = closed_object({

@@ -40,8 +40,8 @@ std::string lower(std::string text) {
 
 std::string new_request_id() {
   static std::atomic<std::uint64_t> counter{0};
-  static const std::uint64_t start = static_cast<std::uint64_t>(
-      std::chrono::system_clock::now().time_since_epoch().count());
+  static const std::uint64_t start =
+      static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
   char buffer[40];
   std::snprintf(buffer, sizeof buffer, "%012llx-%06llx",
                 static_cast<unsigned long long>(start & 0xffffffffffffULL),
@@ -142,8 +142,7 @@ HttpResponse HttpServer::Impl::dispatch(Poco::Net::HTTPServerRequest& in, HttpRe
     instance = request.path;
     for (const auto& [name, value] : uri.getQueryParameters()) request.query[name] = value;
   } catch (const Poco::Exception& e) {
-    return problem_response(ApiError::bad_request("the request URI is malformed: " +
-                                                  e.message()),
+    return problem_response(ApiError::bad_request("the request URI is malformed: " + e.message()),
                             instance);
   }
 
@@ -203,11 +202,10 @@ HttpResponse HttpServer::Impl::dispatch(Poco::Net::HTTPServerRequest& in, HttpRe
     log.error("request " + request_id + " " + request.method + " " + request.path +
               " failed with an unknown exception");
   }
-  return problem_response(
-      ApiError(500, "internal",
-               "the server failed to handle this request; report request id " + request_id +
-                   " to the operator"),
-      instance);
+  return problem_response(ApiError(500, "internal",
+                                   "the server failed to handle this request; report request id " +
+                                       request_id + " to the operator"),
+                          instance);
 }
 
 void HttpServer::Impl::send(Poco::Net::HTTPServerResponse& out, const HttpResponse& response,
@@ -240,17 +238,17 @@ void HttpServer::Impl::handle(Poco::Net::HTTPServerRequest& in,
     // Reading the request itself failed (client reset, malformed chunking).
     log.warning("request " + request_id + " could not be read: " + e.what());
     close = true;
-    response = problem_response(ApiError::bad_request("the request could not be read: " +
-                                                      std::string(e.what())),
-                                request.path);
+    response = problem_response(
+        ApiError::bad_request("the request could not be read: " + std::string(e.what())),
+        request.path);
   }
   // Recorded before the response leaves, so a client that has its answer also sees it counted.
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string method = request.method.empty() ? in.getMethod() : request.method;
-  metrics.counter_add("cxloop_http_requests_total", "HTTP requests answered, by route pattern",
-                      {{"route", route_name}, {"method", method},
-                       {"status", std::to_string(response.status)}});
+  metrics.counter_add(
+      "cxloop_http_requests_total", "HTTP requests answered, by route pattern",
+      {{"route", route_name}, {"method", method}, {"status", std::to_string(response.status)}});
   metrics.observe("cxloop_http_request_duration_seconds",
                   "Time from reading a request to sending its response, by route pattern",
                   {{"route", route_name}}, seconds);
@@ -263,8 +261,7 @@ void HttpServer::Impl::handle(Poco::Net::HTTPServerRequest& in,
   --in_flight;
 }
 
-HttpServer::HttpServer(const config::HttpConfig& config, Router& router,
-                       metrics::Registry& metrics)
+HttpServer::HttpServer(const config::HttpConfig& config, Router& router, metrics::Registry& metrics)
     : impl_(std::make_unique<Impl>(config, router, metrics)) {}
 
 HttpServer::~HttpServer() {
@@ -286,12 +283,11 @@ void HttpServer::start() {
   try {
     // SO_REUSEADDR for quick restarts, but not SO_REUSEPORT: a second server on the same
     // port must fail instead of silently sharing its connections.
-    socket.bind(Poco::Net::SocketAddress(c.listen, static_cast<Poco::UInt16>(c.port)), true,
-                false);
+    socket.bind(Poco::Net::SocketAddress(c.listen, static_cast<Poco::UInt16>(c.port)), true, false);
     socket.listen(c.queue);
   } catch (const Poco::Exception& e) {
-    throw std::runtime_error("cannot listen on " + c.listen + ":" + std::to_string(c.port) +
-                             ": " + e.displayText() +
+    throw std::runtime_error("cannot listen on " + c.listen + ":" + std::to_string(c.port) + ": " +
+                             e.displayText() +
                              "; change http.listen / http.port in the server config");
   }
   impl_->bound_port = socket.address().port();
@@ -307,8 +303,8 @@ void HttpServer::start() {
 
   // An own pool, so plugin or library code using Poco's default pool never starves the edge.
   impl_->pool = std::make_unique<Poco::ThreadPool>(std::min(2, c.threads), c.threads);
-  impl_->server = std::make_unique<Poco::Net::HTTPServer>(
-      new HandlerFactory(*impl_), *impl_->pool, socket, params);
+  impl_->server = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*impl_), *impl_->pool,
+                                                          socket, params);
 
   Poco::Net::HTTPServer* server = impl_->server.get();
   auto& m = impl_->metrics;

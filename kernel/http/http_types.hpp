@@ -13,15 +13,15 @@ namespace cxloop::http {
 using HeaderMap = std::map<std::string, std::string>;
 
 struct HttpRequest {
-  std::string method;                        // "GET", "POST", ...
-  std::string path;                          // decoded path without the query string
+  std::string method;                         // "GET", "POST", ...
+  std::string path;                           // decoded path without the query string
   std::map<std::string, std::string> params;  // from the route pattern, e.g. {id}
   std::map<std::string, std::string> query;   // decoded query parameters (last one wins)
-  HeaderMap headers;                         // lower-cased names
+  HeaderMap headers;                          // lower-cased names
   std::string body;
   // Set instead of body for streaming routes (Route::streaming): the unread request body.
   std::istream* body_stream = nullptr;
-  std::string remote_addr;                   // "ip:port"
+  std::string remote_addr;  // "ip:port"
 
   // The header's value, or nullopt. name must be lower-case.
   std::optional<std::string> header(const std::string& name) const;

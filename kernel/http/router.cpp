@@ -75,8 +75,8 @@ void Router::add(std::string method, std::string pattern, Handler handler, bool 
       throw std::logic_error("route registered twice: " + method + " " + pattern);
     }
   }
-  routes_.push_back(std::make_unique<Route>(Route{std::move(method), std::move(pattern),
-                                                  std::move(handler), streaming}));
+  routes_.push_back(std::make_unique<Route>(
+      Route{std::move(method), std::move(pattern), std::move(handler), streaming}));
 }
 
 RouteMatch Router::match(HttpRequest& request) const {

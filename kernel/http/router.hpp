@@ -26,7 +26,7 @@ struct Route {
 
 struct RouteMatch {
   const Route* route = nullptr;
-  bool path_matched = false;  // true when the path exists for another method (405, not 404)
+  bool path_matched = false;         // true when the path exists for another method (405, not 404)
   std::vector<std::string> allowed;  // those other methods, for the Allow header
 };
 

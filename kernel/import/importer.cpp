@@ -13,10 +13,10 @@ namespace {
 constexpr std::size_t kMaxReportedErrors = 1000;
 
 // Columns a CSV file may name for each kind; any other column becomes a free attribute.
-const std::set<std::string> kCustomerColumns = {
-    "name", "email", "phone", "preferred_channel", "region", "tier", "language", "opt_outs"};
-const std::set<std::string> kAssetColumns = {"customer_id", "customer_email", "sku", "batch",
-                                             "serial", "purchase_date", "region"};
+const std::set<std::string> kCustomerColumns = {"name",   "email", "phone",    "preferred_channel",
+                                                "region", "tier",  "language", "opt_outs"};
+const std::set<std::string> kAssetColumns = {"customer_id", "customer_email", "sku",   "batch",
+                                             "serial",      "purchase_date",  "region"};
 
 // CSV cells are text: split list cells ("email;sms"), fold unknown columns into attributes.
 // JSON lines records already carry their types and pass through unchanged.
@@ -49,7 +49,8 @@ nlohmann::json shape_csv_row(const nlohmann::json& fields, ImportKind kind) {
 
 void add_error(ImportResult& result, long line, std::string field, std::string message) {
   if (result.errors.size() >= kMaxReportedErrors) return;
-  result.errors.push_back({{"line", line}, {"field", std::move(field)}, {"message", std::move(message)}});
+  result.errors.push_back(
+      {{"line", line}, {"field", std::move(field)}, {"message", std::move(message)}});
 }
 
 }  // namespace
@@ -64,8 +65,8 @@ nlohmann::json ImportResult::to_json() const {
   return {{"rows", rows}, {"inserted", inserted}, {"errors", errors}};
 }
 
-ImportResult import_records(RecordReader& reader, ImportKind kind,
-                            workflow::DomainServices& domain, const workflow::Actor& actor,
+ImportResult import_records(RecordReader& reader, ImportKind kind, workflow::DomainServices& domain,
+                            const workflow::Actor& actor,
                             const std::function<void(std::size_t)>& progress) {
   ImportResult result;
   nlohmann::json rows = nlohmann::json::array();

@@ -23,8 +23,8 @@ enum class ImportKind { customers, assets };
 ImportKind import_kind_from_name(const std::string& name);
 
 struct ImportResult {
-  long rows = 0;                                     // records read
-  long inserted = 0;                                 // 0 unless every row was good
+  long rows = 0;                                    // records read
+  long inserted = 0;                                // 0 unless every row was good
   nlohmann::json errors = nlohmann::json::array();  // [{line, field, message}], first 1000
 
   bool ok() const { return errors.empty(); }
@@ -32,8 +32,8 @@ struct ImportResult {
 };
 
 // progress(bytes_read) is called now and then while reading.
-ImportResult import_records(RecordReader& reader, ImportKind kind,
-                            workflow::DomainServices& domain, const workflow::Actor& actor,
+ImportResult import_records(RecordReader& reader, ImportKind kind, workflow::DomainServices& domain,
+                            const workflow::Actor& actor,
                             const std::function<void(std::size_t)>& progress = {});
 
 }  // namespace cxloop::import

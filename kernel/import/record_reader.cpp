@@ -47,8 +47,8 @@ class JsonLinesReader : public RecordReader {
       try {
         record.fields = nlohmann::json::parse(text);
         if (!record.fields.is_object()) {
-          record.error = std::string("each line must be a JSON object, not ") +
-                         record.fields.type_name();
+          record.error =
+              std::string("each line must be a JSON object, not ") + record.fields.type_name();
         }
       } catch (const nlohmann::json::parse_error& e) {
         record.error = "not valid JSON at byte " + std::to_string(e.byte);
@@ -126,7 +126,8 @@ class CsvReader : public RecordReader {
   void finish_row() {
     std::vector<std::string> row;
     row.swap(row_);
-    bool blank = std::all_of(row.begin(), row.end(), [](const std::string& v) { return v.empty(); });
+    bool blank =
+        std::all_of(row.begin(), row.end(), [](const std::string& v) { return v.empty(); });
     if (blank) return;
     if (header_.empty()) {
       for (auto& name : row) {
@@ -140,8 +141,8 @@ class CsvReader : public RecordReader {
     record.line = line_;
     record.fields = nlohmann::json::object();
     if (row.size() > header_.size()) {
-      record.error = "this row has " + std::to_string(row.size()) +
-                     " cells but the header names " + std::to_string(header_.size()) + " columns";
+      record.error = "this row has " + std::to_string(row.size()) + " cells but the header names " +
+                     std::to_string(header_.size()) + " columns";
     }
     for (std::size_t i = 0; i < row.size() && i < header_.size(); ++i) {
       if (!row[i].empty() && !header_[i].empty()) record.fields[header_[i]] = row[i];

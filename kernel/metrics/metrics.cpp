@@ -122,8 +122,8 @@ Registry::Family& Registry::family(const std::string& name, const std::string& h
   return *it->second;
 }
 
-void Registry::counter_add(const std::string& name, const std::string& help,
-                           const Labels& labels, double value) {
+void Registry::counter_add(const std::string& name, const std::string& help, const Labels& labels,
+                           double value) {
   Family& f = family(name, help, kCounter);
   std::lock_guard<std::mutex> lock(f.mutex);
   f.values[labels] += value;

@@ -56,12 +56,17 @@ cxloop_status guarded(const char* what, Body&& body) noexcept {
   } catch (const workflow::DomainError& e) {
     const std::string message = e.field().empty() ? e.what() : e.field() + ": " + e.what();
     switch (e.kind()) {
-      case workflow::ErrorKind::invalid: return fail(CXLOOP_ERR_INVALID, message);
-      case workflow::ErrorKind::not_found: return fail(CXLOOP_ERR_NOT_FOUND, message);
+      case workflow::ErrorKind::invalid:
+        return fail(CXLOOP_ERR_INVALID, message);
+      case workflow::ErrorKind::not_found:
+        return fail(CXLOOP_ERR_NOT_FOUND, message);
       case workflow::ErrorKind::conflict:
-      case workflow::ErrorKind::stale_revision: return fail(CXLOOP_ERR_CONFLICT, message);
-      case workflow::ErrorKind::forbidden: return fail(CXLOOP_ERR_FORBIDDEN, message);
-      case workflow::ErrorKind::unavailable: return fail(CXLOOP_ERR_UNAVAILABLE, message);
+      case workflow::ErrorKind::stale_revision:
+        return fail(CXLOOP_ERR_CONFLICT, message);
+      case workflow::ErrorKind::forbidden:
+        return fail(CXLOOP_ERR_FORBIDDEN, message);
+      case workflow::ErrorKind::unavailable:
+        return fail(CXLOOP_ERR_UNAVAILABLE, message);
     }
     return fail(CXLOOP_ERR_INTERNAL, message);
   } catch (const repository::DatabaseError& e) {
@@ -122,16 +127,16 @@ json event_json(const events::Event& event) {
   } catch (const json::parse_error&) {
     data = event.data_json;  // hand it over as text rather than drop the event
   }
-  return {{"id", event.id},         {"type", event.type}, {"subject", event.subject},
-          {"actor", event.actor},   {"at", event.at},     {"data", data}};
+  return {{"id", event.id},       {"type", event.type}, {"subject", event.subject},
+          {"actor", event.actor}, {"at", event.at},     {"data", data}};
 }
 
 // JSON text must be UTF-8, request bodies need not be (raw 8-bit mail, binary uploads): such
 // a body crosses the ABI base64-encoded with "body_encoding": "base64", and the SDK decodes
 // it, so plugins always see the bytes that arrived.
 json request_json(const http::HttpRequest& request) {
-  json out = {{"method", request.method}, {"path", request.path},
-              {"params", request.params}, {"query", request.query},
+  json out = {{"method", request.method},   {"path", request.path},
+              {"params", request.params},   {"query", request.query},
               {"headers", request.headers}, {"remote_addr", request.remote_addr}};
   json body = request.body;
   try {
@@ -279,11 +284,21 @@ void HostServices::log(cxloop_log_level level, const char* message) noexcept {
     Poco::Logger& logger = Poco::Logger::get("cxloop.plugins." + instance_);
     const std::string text = text_or_empty(message);
     switch (level) {
-      case CXLOOP_LOG_TRACE: logger.trace(text); break;
-      case CXLOOP_LOG_DEBUG: logger.debug(text); break;
-      case CXLOOP_LOG_INFO: logger.information(text); break;
-      case CXLOOP_LOG_WARNING: logger.warning(text); break;
-      default: logger.error(text); break;
+      case CXLOOP_LOG_TRACE:
+        logger.trace(text);
+        break;
+      case CXLOOP_LOG_DEBUG:
+        logger.debug(text);
+        break;
+      case CXLOOP_LOG_INFO:
+        logger.information(text);
+        break;
+      case CXLOOP_LOG_WARNING:
+        logger.warning(text);
+        break;
+      default:
+        logger.error(text);
+        break;
     }
   } catch (...) {
     // Logging must never take the plugin down; there is nowhere left to report to.
@@ -306,18 +321,25 @@ void HostServices::metric(cxloop_metric_kind kind, const char* name, const char*
         if (!valid_metric_name(label)) {
           throw std::invalid_argument("metric label name '" + label + "' is not valid");
         }
-        labels[label] = label_value.is_string() ? label_value.get<std::string>()
-                                                : label_value.dump();
+        labels[label] =
+            label_value.is_string() ? label_value.get<std::string>() : label_value.dump();
       }
     }
     labels["instance"] = instance_;
     const std::string full = "cxloop_plugin_" + base;
     const std::string help = "Plugin metric " + base + " reported by plugin instances";
     switch (kind) {
-      case CXLOOP_METRIC_COUNTER_ADD: env_.metrics.counter_add(full, help, labels, value); break;
-      case CXLOOP_METRIC_GAUGE_SET: env_.metrics.gauge_set(full, help, labels, value); break;
-      case CXLOOP_METRIC_OBSERVE: env_.metrics.observe(full, help, labels, value); break;
-      default: throw std::invalid_argument("unknown metric kind " + std::to_string(kind));
+      case CXLOOP_METRIC_COUNTER_ADD:
+        env_.metrics.counter_add(full, help, labels, value);
+        break;
+      case CXLOOP_METRIC_GAUGE_SET:
+        env_.metrics.gauge_set(full, help, labels, value);
+        break;
+      case CXLOOP_METRIC_OBSERVE:
+        env_.metrics.observe(full, help, labels, value);
+        break;
+      default:
+        throw std::invalid_argument("unknown metric kind " + std::to_string(kind));
     }
   } catch (const std::exception& e) {
     // metric() has no status to return, so a misuse is logged for the plugin's author.
@@ -348,8 +370,8 @@ cxloop_status HostServices::subscribe(const char* pattern_text) noexcept {
   return guarded("subscribe", [&] {
     const std::string pattern = text_or_empty(pattern_text);
     if (!valid_pattern(pattern)) {
-      return fail(CXLOOP_ERR_INVALID, "event pattern '" + pattern +
-                                          "' must be an event type, 'prefix.*' or '*'");
+      return fail(CXLOOP_ERR_INVALID,
+                  "event pattern '" + pattern + "' must be an event type, 'prefix.*' or '*'");
     }
     {
       std::lock_guard<std::mutex> lock(gate_->patterns_mutex);
@@ -394,8 +416,8 @@ cxloop_status HostServices::register_route(const char* method_text, const char* 
     // OPTIONS lets a public form answer CORS preflights itself.
     if (method != "GET" && method != "POST" && method != "PUT" && method != "PATCH" &&
         method != "DELETE" && method != "OPTIONS") {
-      return fail(CXLOOP_ERR_INVALID, "route method '" + method +
-                                          "' must be GET, POST, PUT, PATCH, DELETE or OPTIONS");
+      return fail(CXLOOP_ERR_INVALID,
+                  "route method '" + method + "' must be GET, POST, PUT, PATCH, DELETE or OPTIONS");
     }
     if (path.empty() || path[0] != '/') {
       return fail(CXLOOP_ERR_INVALID, "route path '" + path + "' must start with '/'");
@@ -404,7 +426,8 @@ cxloop_status HostServices::register_route(const char* method_text, const char* 
     if (!registration_open_) {
       return fail(CXLOOP_ERR_INVALID,
                   "routes can only be registered while the instance is created (in the plugin's "
-                  "constructor); " + method + " " + path + " was not added");
+                  "constructor); " +
+                      method + " " + path + " was not added");
     }
     const std::string prefix =
         is_public ? "/hooks/" + kind_ + "/" + instance_ : "/plugins/" + instance_;
@@ -439,8 +462,8 @@ cxloop_status HostServices::register_route(const char* method_text, const char* 
         }
       });
     } catch (const std::logic_error& e) {
-      return fail(CXLOOP_ERR_CONFLICT, method + " " + pattern + " is already registered: " +
-                                           e.what());
+      return fail(CXLOOP_ERR_CONFLICT,
+                  method + " " + pattern + " is already registered: " + e.what());
     }
     return CXLOOP_OK;
   });

@@ -27,9 +27,9 @@ namespace cxloop::plugin_host {
 class PluginInstance;
 
 struct InstanceGate {
-  std::shared_mutex mutex;            // exclusive while creating or destroying the instance
-  PluginInstance* target = nullptr;   // set once create() succeeded, cleared before destroy
-  std::mutex event_mutex;             // on_event runs one event at a time per instance
+  std::shared_mutex mutex;           // exclusive while creating or destroying the instance
+  PluginInstance* target = nullptr;  // set once create() succeeded, cleared before destroy
+  std::mutex event_mutex;            // on_event runs one event at a time per instance
   std::mutex patterns_mutex;
   std::vector<std::string> patterns;  // event types the instance subscribed to
 };

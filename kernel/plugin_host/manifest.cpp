@@ -24,9 +24,8 @@ const json& member(const json& doc, const std::string& source, const std::string
   if (it == doc.end()) {
     throw ManifestError(source + ": missing field \"" + field + "\" (" + type_name + ")");
   }
-  if (it->type() != type &&
-      !(type == json::value_t::number_unsigned && it->is_number_integer() &&
-        it->get<long long>() >= 0)) {
+  if (it->type() != type && !(type == json::value_t::number_unsigned && it->is_number_integer() &&
+                              it->get<long long>() >= 0)) {
     throw ManifestError(source + ": field \"" + field + "\" must be " + type_name);
   }
   return *it;
@@ -90,15 +89,16 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
   m.version = required_string(doc, source, "version");
   m.library = required_string(doc, source, "library");
   if (m.library.find('/') != std::string::npos) {
-    throw ManifestError(source + ": field \"library\" must be a file name in the manifest's "
+    throw ManifestError(source +
+                        ": field \"library\" must be a file name in the manifest's "
                         "folder, without a directory");
   }
   if (doc.contains("description") && doc["description"].is_string()) {
     m.description = doc["description"].get<std::string>();
   }
 
-  const json& abi = member(doc, source, "abi", json::value_t::object,
-                           "an object {\"major\": 1, \"minor\": 0}");
+  const json& abi =
+      member(doc, source, "abi", json::value_t::object, "an object {\"major\": 1, \"minor\": 0}");
   m.abi.major = member(abi, source, "major", json::value_t::number_unsigned,
                        "a non-negative integer", "abi.major")
                     .get<int>();
@@ -115,8 +115,8 @@ Manifest parse_manifest(const std::string& text, const std::string& source) {
       valijson::Schema schema;
       parse_schema(m.config_schema, schema);
     } catch (const std::exception& e) {
-      throw ManifestError(source + ": field \"config_schema\" is not a usable JSON Schema: " +
-                          e.what());
+      throw ManifestError(source +
+                          ": field \"config_schema\" is not a usable JSON Schema: " + e.what());
     }
   }
   if (doc.contains("capabilities")) {

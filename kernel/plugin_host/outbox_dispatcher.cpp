@@ -142,9 +142,9 @@ void OutboxDispatcher::dispatch(const repository::OutboxItem& item) {
   try {
     instance->invoke(item.operation, payload.dump());
   } catch (const PluginCallError& e) {
-    metrics_.observe("cxloop_outbox_dispatch_seconds", kLatencyHelp, target,
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                         .count());
+    metrics_.observe(
+        "cxloop_outbox_dispatch_seconds", kLatencyHelp, target,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     record_failure(e.what(), permanent(e.status()));
     return;
   }

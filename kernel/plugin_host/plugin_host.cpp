@@ -94,8 +94,8 @@ struct PluginHost::Catalog {
         try {
           Manifest manifest = read_manifest(file.string());
           if (by_name.count(manifest.name) != 0) {
-            logger.warning("plugin '%s' in %s is ignored: the one in %s comes first",
-                           manifest.name, file.string(), by_name[manifest.name].path);
+            logger.warning("plugin '%s' in %s is ignored: the one in %s comes first", manifest.name,
+                           file.string(), by_name[manifest.name].path);
             continue;
           }
           by_name.emplace(manifest.name, std::move(manifest));
@@ -180,8 +180,8 @@ void PluginHost::load_one(const config::PluginInstanceConfig& config, const Cata
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& other : loaded_) {
       if (other->status.instance == instance) {
-        throw PluginLoadError(instance, "config", "instance name '" + instance +
-                                                      "' is used twice; rename one of them");
+        throw PluginLoadError(instance, "config",
+                              "instance name '" + instance + "' is used twice; rename one of them");
       }
     }
   }
@@ -203,8 +203,9 @@ void PluginHost::load_one(const config::PluginInstanceConfig& config, const Cata
   if (library->entry() == nullptr) {
     throw PluginLoadError(
         instance, "symbol",
-        library_path + " does not export " CXLOOP_ENTRY_SYMBOL
-        "; the plugin may be built for another ABI major (this server loads ABI " +
+        library_path +
+            " does not export " CXLOOP_ENTRY_SYMBOL
+            "; the plugin may be built for another ABI major (this server loads ABI " +
             std::to_string(CXLOOP_ABI_MAJOR) +
             " plugins) or lack CXLOOP_PLUGIN(...); rebuild it with cxloop-sdk " + kKernelAbi);
   }
@@ -213,8 +214,8 @@ void PluginHost::load_one(const config::PluginInstanceConfig& config, const Cata
   const cxloop_plugin_api* api = library->entry()(CXLOOP_ABI_MAJOR, CXLOOP_ABI_MINOR);
   if (api == nullptr) {
     throw PluginLoadError(instance, "abi",
-                          "plugin '" + manifest.name + "' refused this server's ABI " +
-                              kKernelAbi + "; upgrade the server or rebuild the plugin");
+                          "plugin '" + manifest.name + "' refused this server's ABI " + kKernelAbi +
+                              "; upgrade the server or rebuild the plugin");
   }
   check_abi(instance, manifest.name, "library " + library_path, api->abi_major, api->abi_minor);
   if (api->struct_size < offsetof(cxloop_plugin_api, invoke) + sizeof(api->invoke) ||
@@ -222,8 +223,10 @@ void PluginHost::load_one(const config::PluginInstanceConfig& config, const Cata
       api->last_error == nullptr || api->on_event == nullptr || api->handle_http == nullptr ||
       api->invoke == nullptr) {
     throw PluginLoadError(instance, "abi",
-                          library_path + " has an incomplete plugin API table; rebuild the plugin "
-                                         "with cxloop-sdk " + kKernelAbi);
+                          library_path +
+                              " has an incomplete plugin API table; rebuild the plugin "
+                              "with cxloop-sdk " +
+                              kKernelAbi);
   }
   const auto mismatch = [&](const char* field, const char* theirs, const std::string& ours) {
     const std::string value = theirs != nullptr ? theirs : "";

@@ -55,8 +55,7 @@ class PluginHost {
  private:
   struct Loaded;
   struct Catalog;
-  void load_one(const config::PluginInstanceConfig& config, const Catalog& catalog,
-                Loaded& loaded);
+  void load_one(const config::PluginInstanceConfig& config, const Catalog& catalog, Loaded& loaded);
 
   HostEnvironment env_;
   std::vector<std::string> plugin_dirs_;

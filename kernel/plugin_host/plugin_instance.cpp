@@ -8,14 +8,22 @@ namespace cxloop::plugin_host {
 
 const char* status_name(cxloop_status status) {
   switch (status) {
-    case CXLOOP_OK: return "ok";
-    case CXLOOP_ERR_INVALID: return "invalid";
-    case CXLOOP_ERR_NOT_FOUND: return "not_found";
-    case CXLOOP_ERR_CONFLICT: return "conflict";
-    case CXLOOP_ERR_UNAVAILABLE: return "unavailable";
-    case CXLOOP_ERR_UNSUPPORTED: return "unsupported";
-    case CXLOOP_ERR_FORBIDDEN: return "forbidden";
-    case CXLOOP_ERR_INTERNAL: return "internal";
+    case CXLOOP_OK:
+      return "ok";
+    case CXLOOP_ERR_INVALID:
+      return "invalid";
+    case CXLOOP_ERR_NOT_FOUND:
+      return "not_found";
+    case CXLOOP_ERR_CONFLICT:
+      return "conflict";
+    case CXLOOP_ERR_UNAVAILABLE:
+      return "unavailable";
+    case CXLOOP_ERR_UNSUPPORTED:
+      return "unsupported";
+    case CXLOOP_ERR_FORBIDDEN:
+      return "forbidden";
+    case CXLOOP_ERR_INTERNAL:
+      return "internal";
   }
   return "unknown";
 }
@@ -65,21 +73,19 @@ std::string PluginInstance::handle_http(const std::string& request_json) {
 
 std::string PluginInstance::invoke(const std::string& operation, const std::string& request_json) {
   char* out = nullptr;
-  const cxloop_status status =
-      api_->invoke(handle_, operation.c_str(), request_json.c_str(), &out);
+  const cxloop_status status = api_->invoke(handle_, operation.c_str(), request_json.c_str(), &out);
   return finish(("invoke '" + operation + "'").c_str(), status, out);
 }
 
-nlohmann::json PluginInstance::invoke(const std::string& operation,
-                                      const nlohmann::json& request) {
+nlohmann::json PluginInstance::invoke(const std::string& operation, const nlohmann::json& request) {
   const std::string text = invoke(operation, request.dump());
   if (text.empty()) return nlohmann::json::object();
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw PluginCallError(CXLOOP_ERR_INTERNAL, "plugin instance '" + name_ + "' invoke '" +
-                                                   operation + "' returned invalid JSON: " +
-                                                   e.what());
+                                                   operation +
+                                                   "' returned invalid JSON: " + e.what());
   }
 }
 

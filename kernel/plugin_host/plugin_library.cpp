@@ -50,7 +50,8 @@ const PluginLibrary& PluginLibrary::open(const std::string& path) {
   if (found != reg.libraries.end()) return *found->second;
 
   if (!std::filesystem::exists(path, fs_error)) {
-    throw std::runtime_error("library file " + path + " does not exist; build the plugin or fix "
+    throw std::runtime_error("library file " + path +
+                             " does not exist; build the plugin or fix "
                              "\"library\" in its plugin.json");
   }
   auto handle = std::make_unique<boost::dll::shared_library>();

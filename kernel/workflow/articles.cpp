@@ -15,7 +15,8 @@
 namespace cxloop::workflow {
 namespace {
 
-const char* const kColumns = "id, title, body, products, published, revision, created_at, updated_at";
+const char* const kColumns =
+    "id, title, body, products, published, revision, created_at, updated_at";
 const std::set<std::string> kFields = {"title", "body", "products", "published"};
 
 std::string subject_of(std::int64_t id) { return "article:" + std::to_string(id); }
@@ -91,9 +92,10 @@ nlohmann::json ArticleService::update(std::int64_t id, const nlohmann::json& in,
   nlohmann::json result;
   context_.db.write([&](soci::session& tx) {
     changes.clear();
-    auto before = select_one(tx, std::string("SELECT ") + kColumns +
-                                     " FROM articles WHERE id = :id" + row_lock(context_),
-                             id, {"products"}, {"published"});
+    auto before = select_one(
+        tx,
+        std::string("SELECT ") + kColumns + " FROM articles WHERE id = :id" + row_lock(context_),
+        id, {"products"}, {"published"});
     if (!before) throw missing_article(id);
     std::int64_t revision = before->at("revision").get<std::int64_t>();
     if (expected_revision && *expected_revision != revision) {
@@ -134,12 +136,11 @@ Page ArticleService::list(const nlohmann::json& query) const {
   PageRequest request = PageRequest::from_json(q);
   Page page;
   context_.db.read([&](soci::session& session) {
-    page = fetch_page(
-        session, kColumns, "articles", "",
-        [&](SqlQuery& sql) {
-          if (published) sql.where("published = $", std::int64_t{*published ? 1 : 0});
-        },
-        request, {"products"}, {"published"});
+    page = fetch_page(session, kColumns, "articles", "",
+                      [&](SqlQuery& sql) {
+                        if (published) sql.where("published = $", std::int64_t{*published ? 1 : 0});
+                      },
+                      request, {"products"}, {"published"});
   });
   return page;
 }

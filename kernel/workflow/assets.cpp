@@ -68,10 +68,10 @@ std::int64_t owner_id(soci::session& tx, const AssetRow& row) {
   }
   auto rows = SqlQuery("SELECT id FROM customers").where("email = $", *row.customer_email).rows(tx);
   if (rows.empty()) {
-    throw DomainError(ErrorKind::invalid,
-                      "no customer has e-mail " + *row.customer_email +
-                          "; import the customer first",
-                      "/customer_email");
+    throw DomainError(
+        ErrorKind::invalid,
+        "no customer has e-mail " + *row.customer_email + "; import the customer first",
+        "/customer_email");
   }
   return rows.front().at("id").get<std::int64_t>();
 }
@@ -174,15 +174,14 @@ Page AssetService::list(const nlohmann::json& query) const {
   PageRequest request = PageRequest::from_json(q);
   Page page;
   context_.db.read([&](soci::session& session) {
-    page = fetch_page(
-        session, kColumns, "assets", "",
-        [&](SqlQuery& sql) {
-          if (customer_id) sql.where("customer_id = $", *customer_id);
-          if (sku) sql.where("sku = $", *sku);
-          if (batch) sql.where("batch = $", *batch);
-          if (region) sql.where("region = $", *region);
-        },
-        request, {"attributes"});
+    page = fetch_page(session, kColumns, "assets", "",
+                      [&](SqlQuery& sql) {
+                        if (customer_id) sql.where("customer_id = $", *customer_id);
+                        if (sku) sql.where("sku = $", *sku);
+                        if (batch) sql.where("batch = $", *batch);
+                        if (region) sql.where("region = $", *region);
+                      },
+                      request, {"attributes"});
   });
   return page;
 }

@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "workflow/domain_error.hpp"
 #include "workflow/bulk_import_error.hpp"
 #include "workflow/cursor_page.hpp"
+#include "workflow/domain_error.hpp"
 #include "workflow/operation_table.hpp"
 
 namespace cxloop::workflow {

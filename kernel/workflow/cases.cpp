@@ -32,9 +32,8 @@ const std::set<std::string> kIntakeFields = {
     "category", "sku",          "batch",    "priority",    "author",  "attributes"};
 const std::set<std::string> kUpdateFields = {"subject", "description", "category",
                                              "sku",     "batch",       "priority"};
-const std::set<std::string> kMessageFields = {"direction",   "body",           "channel",
-                                              "author",      "external_id",    "delivery_state",
-                                              "attributes"};
+const std::set<std::string> kMessageFields = {
+    "direction", "body", "channel", "author", "external_id", "delivery_state", "attributes"};
 
 std::string subject_of(std::int64_t id) { return "case:" + std::to_string(id); }
 
@@ -57,16 +56,14 @@ std::string channel_name(const nlohmann::json& in, const std::string& key) {
 }
 
 nlohmann::json load_message(soci::session& session, std::int64_t id) {
-  return *select_one(session,
-                     std::string("SELECT ") + kMessageColumns + " FROM case_messages WHERE id = :id",
-                     id, {"attributes"});
+  return *select_one(
+      session, std::string("SELECT ") + kMessageColumns + " FROM case_messages WHERE id = :id", id,
+      {"attributes"});
 }
 
 nlohmann::json lock_case(soci::session& tx, const WorkflowContext& context, std::int64_t id) {
-  auto found = select_one(tx,
-                          std::string("SELECT ") + kColumns + " FROM cases WHERE id = :id" +
-                              row_lock(context),
-                          id);
+  auto found = select_one(
+      tx, std::string("SELECT ") + kColumns + " FROM cases WHERE id = :id" + row_lock(context), id);
   if (!found) throw missing_case(id);
   return *found;
 }
@@ -117,10 +114,11 @@ ReplyRoute route_reply(const WorkflowContext& context, const nlohmann::json& the
                       "' is not a running channel instance that delivers replies"};
     }
     if (!reaches(*wanted, customer)) {
-      return {"", "channel '" + *requested + "' cannot reach this customer (" +
-                      (wanted->address.empty() ? std::string("it only answers its own conversations")
-                                               : "the customer has no " + wanted->address) +
-                      ")"};
+      return {"",
+              "channel '" + *requested + "' cannot reach this customer (" +
+                  (wanted->address.empty() ? std::string("it only answers its own conversations")
+                                           : "the customer has no " + wanted->address) +
+                  ")"};
     }
     return {wanted->instance, ""};
   }
@@ -135,8 +133,7 @@ ReplyRoute route_reply(const WorkflowContext& context, const nlohmann::json& the
   for (const auto& channel : context.reply_channels) candidates.push_back(&channel);
   for (const ReplyChannel* candidate : candidates) {
     if (reaches(*candidate, customer)) {
-      return {candidate->instance, "case channel '" + own +
-                                       "' has no reply path; routed to '" +
+      return {candidate->instance, "case channel '" + own + "' has no reply path; routed to '" +
                                        candidate->instance + "' by the customer's " +
                                        candidate->address};
     }
@@ -212,7 +209,8 @@ nlohmann::json CaseService::intake_once(const nlohmann::json& request, const Act
                          .text(" ORDER BY id LIMIT 1")
                          .rows(tx, {"attributes"});
         result = {{"case", existing},
-                  {"customer", *CustomerService::load(tx, existing.at("customer_id").get<std::int64_t>())},
+                  {"customer",
+                   *CustomerService::load(tx, existing.at("customer_id").get<std::int64_t>())},
                   {"message", first.empty() ? nlohmann::json(nullptr) : first.front()},
                   {"duplicate", true},
                   {"customer_created", false}};
@@ -238,31 +236,29 @@ nlohmann::json CaseService::intake_once(const nlohmann::json& request, const Act
     }
 
     std::string now = now_rfc3339();
-    std::int64_t id = insert_returning_id(
-        tx, "cases",
-        {{"customer_id", customer.at("id").get<std::int64_t>()},
-         {"channel", channel},
-         {"subject", subject},
-         {"description", description.value_or(body)},
-         {"category", sql_value(category)},
-         {"sku", sql_value(sku)},
-         {"batch", sql_value(batch)},
-         {"priority", priority},
-         {"state", std::string("new")},
-         {"external_ref", sql_value(external_ref)},
-         {"created_at", now},
-         {"updated_at", now}});
+    std::int64_t id = insert_returning_id(tx, "cases",
+                                          {{"customer_id", customer.at("id").get<std::int64_t>()},
+                                           {"channel", channel},
+                                           {"subject", subject},
+                                           {"description", description.value_or(body)},
+                                           {"category", sql_value(category)},
+                                           {"sku", sql_value(sku)},
+                                           {"batch", sql_value(batch)},
+                                           {"priority", priority},
+                                           {"state", std::string("new")},
+                                           {"external_ref", sql_value(external_ref)},
+                                           {"created_at", now},
+                                           {"updated_at", now}});
     update_row(tx, "cases", "id", id, {{"number", number_for(id)}});
     std::int64_t message_id = insert_returning_id(
         tx, "case_messages",
         {{"case_id", id},
          {"direction", std::string("inbound")},
          {"channel", channel},
-         {"author", author.value_or(customer.at("email").is_string()
-                                        ? customer.at("email").get<std::string>()
-                                        : customer.at("phone").is_string()
-                                              ? customer.at("phone").get<std::string>()
-                                              : std::string())},
+         {"author", author.value_or(
+                        customer.at("email").is_string()   ? customer.at("email").get<std::string>()
+                        : customer.at("phone").is_string() ? customer.at("phone").get<std::string>()
+                                                           : std::string())},
          {"body", body},
          {"external_id", sql_value(external_ref)},
          {"attributes", attributes.dump()},
@@ -343,26 +339,24 @@ nlohmann::json CaseService::append_message(std::int64_t case_id, const nlohmann:
         }
       }
     }
-    std::int64_t message_id = insert_returning_id(
-        tx, "case_messages",
-        {{"case_id", case_id},
-         {"direction", direction},
-         {"channel", message_channel},
-         {"author", author.value_or(actor.id)},
-         {"body", body},
-         {"external_id", sql_value(external_id)},
-         {"delivery_state", sql_value(state_of_delivery)},
-         {"attributes", message_attributes.dump()},
-         {"created_at", now_rfc3339()}});
-    nlohmann::json added = {{"message_id", message_id},
-                            {"direction", direction},
-                            {"channel", message_channel}};
+    std::int64_t message_id = insert_returning_id(tx, "case_messages",
+                                                  {{"case_id", case_id},
+                                                   {"direction", direction},
+                                                   {"channel", message_channel},
+                                                   {"author", author.value_or(actor.id)},
+                                                   {"body", body},
+                                                   {"external_id", sql_value(external_id)},
+                                                   {"delivery_state", sql_value(state_of_delivery)},
+                                                   {"attributes", message_attributes.dump()},
+                                                   {"created_at", now_rfc3339()}});
+    nlohmann::json added = {
+        {"message_id", message_id}, {"direction", direction}, {"channel", message_channel}};
     if (state_of_delivery) added["delivery_state"] = *state_of_delivery;
     changes.record(tx, "case.message_added", subject_of(case_id), actor.id, added);
     // The customer writing back means the case needs an agent again.
     if (direction == "inbound" && (state == "pending" || state == "resolved")) {
-      current = transition_in(tx, case_id, "open", std::nullopt, actor, changes,
-                              "customer replied");
+      current =
+          transition_in(tx, case_id, "open", std::nullopt, actor, changes, "customer replied");
     } else {
       update_row(tx, "cases", "id", case_id, {{"updated_at", now_rfc3339()}});
       current = *load(tx, case_id);
@@ -621,9 +615,10 @@ Page CaseService::list(const nlohmann::json& query) const {
           if (from) sql.where("created_at >= $", *from);
           if (to) sql.where("created_at < $", *to);
           if (text && !text->empty()) {
-            sql.where("(lower(subject) LIKE lower($) ESCAPE '\\' OR lower(description) LIKE "
-                      "lower($) ESCAPE '\\')",
-                      like_pattern(*text));
+            sql.where(
+                "(lower(subject) LIKE lower($) ESCAPE '\\' OR lower(description) LIKE "
+                "lower($) ESCAPE '\\')",
+                like_pattern(*text));
           }
         },
         request);

@@ -50,7 +50,8 @@ PageRequest PageRequest::from_json(const nlohmann::json& query) {
   if (!query.is_object()) return request;
   request.cursor = optional_text(query, "cursor", 400);
   if (request.cursor && request.cursor->empty()) request.cursor.reset();
-  if (auto limit = optional_integer(query, "limit", 1, 200)) request.limit = static_cast<int>(*limit);
+  if (auto limit = optional_integer(query, "limit", 1, 200))
+    request.limit = static_cast<int>(*limit);
   return request;
 }
 
@@ -100,8 +101,8 @@ Page fetch_page(soci::session& session, const std::string& columns, const std::s
   if (page.items.size() > static_cast<std::size_t>(request.limit)) {
     page.items.resize(request.limit);
     const auto& last = page.items.back();
-    page.next_cursor = encode_cursor(last.at("created_at").get<std::string>(),
-                                     last.at("id").get<std::int64_t>());
+    page.next_cursor =
+        encode_cursor(last.at("created_at").get<std::string>(), last.at("id").get<std::int64_t>());
   }
   return page;
 }

@@ -20,8 +20,8 @@ const char* const kColumns =
     "id, name, email, phone, preferred_channel, region, tier, language, opt_outs, attributes, "
     "revision, created_at, updated_at";
 
-const std::set<std::string> kFields = {"name",   "email", "phone",    "preferred_channel",
-                                       "region", "tier",  "language", "opt_outs",
+const std::set<std::string> kFields = {"name",      "email", "phone",    "preferred_channel",
+                                       "region",    "tier",  "language", "opt_outs",
                                        "attributes"};
 
 std::optional<nlohmann::json> find_by(soci::session& session, const std::string& column,
@@ -41,16 +41,15 @@ SqlFields customer_fields(const WorkflowContext& context, const nlohmann::json& 
   }
   if (in.contains("email")) {
     auto email = optional_text(in, "email", 300);
-    fields.emplace_back("email", email && !trim(*email).empty()
-                                     ? SqlValue(normalise_email(*email))
-                                     : SqlValue(nullptr));
+    fields.emplace_back("email", email && !trim(*email).empty() ? SqlValue(normalise_email(*email))
+                                                                : SqlValue(nullptr));
   }
   if (in.contains("phone")) {
     auto phone = optional_text(in, "phone", 60);
-    fields.emplace_back("phone", phone && !trim(*phone).empty()
-                                     ? SqlValue(normalise_phone(*phone,
-                                                                context.default_country_code))
-                                     : SqlValue(nullptr));
+    fields.emplace_back("phone",
+                        phone && !trim(*phone).empty()
+                            ? SqlValue(normalise_phone(*phone, context.default_country_code))
+                            : SqlValue(nullptr));
   }
   for (const char* key : {"preferred_channel", "region", "tier", "language"}) {
     if (in.contains(key)) fields.emplace_back(key, sql_value(optional_text(in, key, 100)));
@@ -165,7 +164,8 @@ nlohmann::json CustomerService::update(std::int64_t id, const nlohmann::json& in
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     auto before = select_one(
-        tx, std::string("SELECT ") + kColumns + " FROM customers WHERE id = :id" + row_lock(context_),
+        tx,
+        std::string("SELECT ") + kColumns + " FROM customers WHERE id = :id" + row_lock(context_),
         id, {"opt_outs", "attributes"});
     if (!before) {
       throw DomainError(ErrorKind::not_found, "customer " + std::to_string(id) + " does not exist");
@@ -226,7 +226,8 @@ nlohmann::json CustomerService::resolve_in(soci::session& tx, const nlohmann::js
   auto phone_text = optional_text(contact, "phone", 60);
   auto name = optional_text(contact, "name", 300);
   std::optional<std::string> email, phone;
-  if (email_text && !trim(*email_text).empty()) email = normalise_email(*email_text, "/customer/email");
+  if (email_text && !trim(*email_text).empty())
+    email = normalise_email(*email_text, "/customer/email");
   if (phone_text && !trim(*phone_text).empty()) {
     phone = normalise_phone(*phone_text, context_.default_country_code, "/customer/phone");
   }

@@ -22,9 +22,8 @@ const std::set<std::string> kFields = {"name", "connector_instance", "connector_
 std::string subject_of(std::int64_t id) { return "department:" + std::to_string(id); }
 
 std::optional<nlohmann::json> load(soci::session& session, std::int64_t id) {
-  return select_one(session,
-                    std::string("SELECT ") + kColumns + " FROM departments WHERE id = :id", id,
-                    {"connector_settings", "escalation_contact"});
+  return select_one(session, std::string("SELECT ") + kColumns + " FROM departments WHERE id = :id",
+                    id, {"connector_settings", "escalation_contact"});
 }
 
 DomainError missing_department(std::int64_t id) {
@@ -35,14 +34,16 @@ SqlFields department_fields(const nlohmann::json& in) {
   SqlFields fields;
   if (in.contains("name")) fields.emplace_back("name", required_text(in, "name", 200));
   if (in.contains("connector_instance")) {
-    fields.emplace_back("connector_instance", sql_value(optional_text(in, "connector_instance", 200)));
+    fields.emplace_back("connector_instance",
+                        sql_value(optional_text(in, "connector_instance", 200)));
   }
   if (in.contains("connector_settings")) {
     fields.emplace_back("connector_settings", object_or(in, "connector_settings").dump());
   }
   if (in.contains("ola_hours")) {
-    fields.emplace_back("ola_hours", optional_integer(in, "ola_hours", 1, 8760)
-                                         .value_or(DepartmentService::kDefaultOlaHours));
+    fields.emplace_back(
+        "ola_hours",
+        optional_integer(in, "ola_hours", 1, 8760).value_or(DepartmentService::kDefaultOlaHours));
   }
   if (in.contains("escalation_contact")) {
     fields.emplace_back("escalation_contact", object_or(in, "escalation_contact").dump());
@@ -95,9 +96,10 @@ nlohmann::json DepartmentService::update(std::int64_t id, const nlohmann::json& 
   nlohmann::json result;
   context_.db.write([&](soci::session& tx) {
     changes.clear();
-    auto before = select_one(tx, std::string("SELECT ") + kColumns +
-                                     " FROM departments WHERE id = :id" + row_lock(context_),
-                             id, {"connector_settings", "escalation_contact"});
+    auto before = select_one(
+        tx,
+        std::string("SELECT ") + kColumns + " FROM departments WHERE id = :id" + row_lock(context_),
+        id, {"connector_settings", "escalation_contact"});
     if (!before) throw missing_department(id);
     std::int64_t revision = before->at("revision").get<std::int64_t>();
     if (expected_revision && *expected_revision != revision) {
@@ -146,10 +148,10 @@ void DepartmentService::remove(std::int64_t id, const Actor& actor) {
                        .where("department_id = $", id)
                        .scalar(tx);
       if (users > 0) {
-        throw DomainError(ErrorKind::conflict,
-                          "department " + before->at("name").get<std::string>() + " is still used by " +
-                              std::to_string(users) + " " + table +
-                              "; reassign or remove them first");
+        throw DomainError(ErrorKind::conflict, "department " +
+                                                   before->at("name").get<std::string>() +
+                                                   " is still used by " + std::to_string(users) +
+                                                   " " + table + "; reassign or remove them first");
       }
     }
     SqlQuery("DELETE FROM departments").where("id = $", id).execute(tx);

@@ -18,7 +18,8 @@ DomainError invalid(const std::string& key, const std::string& message) {
 // Query parameters arrive as text: "42" is accepted where a number is expected.
 bool is_digits(const std::string& text) {
   return !text.empty() && text.size() < 19 &&
-         std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+         std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 bool present(const nlohmann::json& in, const std::string& key) {
@@ -53,10 +54,10 @@ void require_object(const nlohmann::json& in, const std::set<std::string>& allow
   for (const auto& item : in.items()) {
     if (allowed.count(item.key()) == 0) {
       std::vector<std::string> names(allowed.begin(), allowed.end());
-      throw DomainError(ErrorKind::invalid,
-                        "unknown field '" + item.key() + "' in " + what + "; known fields: " +
-                            join(names, ", "),
-                        pointer(item.key()));
+      throw DomainError(
+          ErrorKind::invalid,
+          "unknown field '" + item.key() + "' in " + what + "; known fields: " + join(names, ", "),
+          pointer(item.key()));
     }
   }
 }

@@ -63,9 +63,8 @@ void register_host_operations(OperationTable& table, DomainServices& services) {
   table.add("case.find_by_number", [s](const json& request, const Actor&) {
     return s->cases.find_by_number(required_text(request, "number", 40));
   });
-  table.add("case.list", [s](const json& request, const Actor&) {
-    return s->cases.list(request).to_json();
-  });
+  table.add("case.list",
+            [s](const json& request, const Actor&) { return s->cases.list(request).to_json(); });
   table.add("case.transition", [s](const json& request, const Actor& actor) {
     require_object(request, {"case_id", "number", "state", "revision"}, "case.transition");
     return s->cases.transition(case_reference(*s, request), required_text(request, "state", 40),
@@ -73,10 +72,10 @@ void register_host_operations(OperationTable& table, DomainServices& services) {
   });
   table.add("case.messages", [s](const json& request, const Actor&) {
     require_object(request, {"case_id", "number", "after_id", "limit"}, "case.messages");
-    return s->cases.messages(case_reference(*s, request),
-                             optional_integer(request, "after_id", 0, INT64_MAX).value_or(0),
-                             static_cast<int>(
-                                 optional_integer(request, "limit", 1, 1000).value_or(200)));
+    return s->cases.messages(
+        case_reference(*s, request),
+        optional_integer(request, "after_id", 0, INT64_MAX).value_or(0),
+        static_cast<int>(optional_integer(request, "limit", 1, 1000).value_or(200)));
   });
 
   table.add("problem.create", [s](const json& request, const Actor& actor) {
@@ -88,9 +87,8 @@ void register_host_operations(OperationTable& table, DomainServices& services) {
   table.add("problem.find_by_number", [s](const json& request, const Actor&) {
     return s->problems.find_by_number(required_text(request, "number", 40));
   });
-  table.add("problem.list", [s](const json& request, const Actor&) {
-    return s->problems.list(request).to_json();
-  });
+  table.add("problem.list",
+            [s](const json& request, const Actor&) { return s->problems.list(request).to_json(); });
   table.add("problem.impact", [s](const json& request, const Actor&) {
     return s->problems.impact(required_id(request, "id")).to_json();
   });
@@ -101,8 +99,8 @@ void register_host_operations(OperationTable& table, DomainServices& services) {
   });
   table.add("problem.unlink_case", [s](const json& request, const Actor& actor) {
     require_object(request, {"problem_id", "case_id", "number"}, "problem.unlink_case");
-    return s->problems.unlink_case(required_id(request, "problem_id"),
-                                   case_reference(*s, request), actor);
+    return s->problems.unlink_case(required_id(request, "problem_id"), case_reference(*s, request),
+                                   actor);
   });
   table.add("solution.get", [s](const json& request, const Actor&) {
     return s->solutions.get(required_id(request, "problem_id"));
@@ -110,9 +108,10 @@ void register_host_operations(OperationTable& table, DomainServices& services) {
 
   table.add("article.search", [s](const json& request, const Actor&) {
     require_object(request, {"q", "limit", "include_unpublished"}, "article.search");
-    return s->articles.search(required_text(request, "q", 500),
-                              static_cast<int>(optional_integer(request, "limit", 1, 100).value_or(10)),
-                              optional_bool(request, "include_unpublished").value_or(false));
+    return s->articles.search(
+        required_text(request, "q", 500),
+        static_cast<int>(optional_integer(request, "limit", 1, 100).value_or(10)),
+        optional_bool(request, "include_unpublished").value_or(false));
   });
   table.add("article.get", [s](const json& request, const Actor&) {
     return s->articles.get(required_id(request, "id"));

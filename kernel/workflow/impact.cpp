@@ -30,10 +30,10 @@ AffectedScope AffectedScope::from_json(const nlohmann::json& in, const std::stri
       auto value = optional_text(in, key, 20);
       if (!value) continue;
       if (!is_calendar_date(*value)) {
-        throw DomainError(ErrorKind::invalid,
-                          std::string("'") + key + "' is '" + *value +
-                              "'; send a calendar date as YYYY-MM-DD",
-                          std::string("/") + key);
+        throw DomainError(
+            ErrorKind::invalid,
+            std::string("'") + key + "' is '" + *value + "'; send a calendar date as YYYY-MM-DD",
+            std::string("/") + key);
       }
       (std::string(key) == "purchase_from" ? scope.purchase_from : scope.purchase_to) = *value;
     }
@@ -83,9 +83,10 @@ SqlQuery likely_query(const std::string& head, std::int64_t problem_id,
                       const AffectedScope& scope) {
   SqlQuery query(head + " FROM assets a");
   scope.add_conditions(query, "a.");
-  query.where("NOT EXISTS (SELECT 1 FROM cases c WHERE c.problem_id = $ AND c.customer_id = "
-              "a.customer_id)",
-              problem_id);
+  query.where(
+      "NOT EXISTS (SELECT 1 FROM cases c WHERE c.problem_id = $ AND c.customer_id = "
+      "a.customer_id)",
+      problem_id);
   return query;
 }
 
@@ -95,9 +96,8 @@ Impact compute_impact(soci::session& session, std::int64_t problem_id, const Aff
   Impact impact;
   impact.problem_id = problem_id;
   impact.scope_defined = scope.defined();
-  impact.linked_cases = SqlQuery("SELECT count(*) FROM cases")
-                            .where("problem_id = $", problem_id)
-                            .scalar(session);
+  impact.linked_cases =
+      SqlQuery("SELECT count(*) FROM cases").where("problem_id = $", problem_id).scalar(session);
   impact.affected_customers = SqlQuery("SELECT count(DISTINCT customer_id) FROM cases")
                                   .where("problem_id = $", problem_id)
                                   .scalar(session);
@@ -113,8 +113,7 @@ Impact compute_impact(soci::session& session, std::int64_t problem_id, const Aff
   return impact;
 }
 
-std::vector<std::int64_t> likely_affected_customers(soci::session& session,
-                                                    std::int64_t problem_id,
+std::vector<std::int64_t> likely_affected_customers(soci::session& session, std::int64_t problem_id,
                                                     const AffectedScope& scope,
                                                     std::int64_t after_id, int limit) {
   std::vector<std::int64_t> out;

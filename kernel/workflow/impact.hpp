@@ -40,10 +40,10 @@ struct AffectedScope {
 struct Impact {
   std::int64_t problem_id = 0;
   std::int64_t linked_cases = 0;
-  std::int64_t affected_customers = 0;        // distinct customers of linked cases
-  std::int64_t in_scope_customers = 0;        // distinct owners of in-scope assets
+  std::int64_t affected_customers = 0;  // distinct customers of linked cases
+  std::int64_t in_scope_customers = 0;  // distinct owners of in-scope assets
   std::int64_t in_scope_assets = 0;
-  std::int64_t likely_affected_customers = 0; // in scope, no case linked to the problem
+  std::int64_t likely_affected_customers = 0;  // in scope, no case linked to the problem
   bool scope_defined = false;
 
   nlohmann::json to_json() const;
@@ -53,8 +53,7 @@ Impact compute_impact(soci::session& session, std::int64_t problem_id, const Aff
 
 // Customer ids likely affected (in scope, not yet contacted), ascending, after after_id: the
 // audience for proactive advisories.
-std::vector<std::int64_t> likely_affected_customers(soci::session& session,
-                                                    std::int64_t problem_id,
+std::vector<std::int64_t> likely_affected_customers(soci::session& session, std::int64_t problem_id,
                                                     const AffectedScope& scope,
                                                     std::int64_t after_id, int limit);
 

@@ -20,7 +20,8 @@ struct Actor {
 
 class OperationTable {
  public:
-  using Operation = std::function<nlohmann::json(const nlohmann::json& request, const Actor& actor)>;
+  using Operation =
+      std::function<nlohmann::json(const nlohmann::json& request, const Actor& actor)>;
 
   // Adding a name twice throws std::logic_error.
   void add(std::string name, Operation operation);

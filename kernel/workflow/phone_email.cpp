@@ -13,10 +13,9 @@ std::string normalise_email(const std::string& email, const std::string& field) 
   std::transform(value.begin(), value.end(), value.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   auto fail = [&](const std::string& why) {
-    return DomainError(ErrorKind::invalid,
-                       "e-mail address '" + email + "' " + why +
-                           "; send an address like name@example.com",
-                       field);
+    return DomainError(
+        ErrorKind::invalid,
+        "e-mail address '" + email + "' " + why + "; send an address like name@example.com", field);
   };
   if (value.empty()) throw fail("is empty");
   if (value.size() > 254) throw fail("is longer than 254 characters");
@@ -66,8 +65,8 @@ std::string normalise_phone(const std::string& phone, const std::string& default
       throw fail("has no country code and no default country code is configured");
     }
     std::string national = compact[0] == '0' ? compact.substr(1) : compact;
-    std::string country = default_country_code[0] == '+' ? default_country_code
-                                                         : "+" + default_country_code;
+    std::string country =
+        default_country_code[0] == '+' ? default_country_code : "+" + default_country_code;
     compact = country + national;
   }
   // E.164: a country code starting 1-9 and at most 15 digits in all.

@@ -23,9 +23,8 @@ const char* const kColumns =
     "severity, state, revision, created_at, updated_at, root_cause_at, fix_delivered_at, "
     "verified_at";
 
-const std::set<std::string> kFields = {"title",         "description", "category",
-                                       "scope",         "root_cause",  "department_id",
-                                       "priority",      "severity"};
+const std::set<std::string> kFields = {"title",      "description",   "category", "scope",
+                                       "root_cause", "department_id", "priority", "severity"};
 const std::vector<std::string> kSeverities = {"minor", "major", "critical"};
 
 std::string subject_of(std::int64_t id) { return "problem:" + std::to_string(id); }
@@ -35,18 +34,17 @@ DomainError missing_problem(std::int64_t id) {
 }
 
 nlohmann::json lock_problem(soci::session& tx, const WorkflowContext& context, std::int64_t id) {
-  auto found = select_one(tx,
-                          std::string("SELECT ") + kColumns + " FROM problems WHERE id = :id" +
-                              row_lock(context),
-                          id, {"scope"});
+  auto found = select_one(
+      tx, std::string("SELECT ") + kColumns + " FROM problems WHERE id = :id" + row_lock(context),
+      id, {"scope"});
   if (!found) throw missing_problem(id);
   return *found;
 }
 
 nlohmann::json lock_case(soci::session& tx, const WorkflowContext& context, std::int64_t id) {
-  auto found = select_one(tx, "SELECT id, number, problem_id, revision FROM cases WHERE id = :id" +
-                                  row_lock(context),
-                          id);
+  auto found = select_one(
+      tx, "SELECT id, number, problem_id, revision FROM cases WHERE id = :id" + row_lock(context),
+      id);
   if (!found) {
     throw DomainError(ErrorKind::not_found, "case " + std::to_string(id) + " does not exist",
                       "/case_id");
@@ -77,7 +75,8 @@ SqlFields problem_fields(const WorkflowContext& context, soci::session& tx,
     fields.emplace_back("category", sql_value(category));
   }
   if (in.contains("scope")) {
-    fields.emplace_back("scope", AffectedScope::from_json(in.at("scope"), "/scope").to_json().dump());
+    fields.emplace_back("scope",
+                        AffectedScope::from_json(in.at("scope"), "/scope").to_json().dump());
   }
   if (in.contains("root_cause")) {
     fields.emplace_back("root_cause", sql_value(optional_text(in, "root_cause", 100000)));
@@ -277,14 +276,13 @@ Page ProblemService::list(const nlohmann::json& query) const {
   PageRequest request = PageRequest::from_json(q);
   Page page;
   context_.db.read([&](soci::session& session) {
-    page = fetch_page(
-        session, kColumns, "problems", "",
-        [&](SqlQuery& sql) {
-          sql.where_in("state", states);
-          if (category) sql.where("category = $", *category);
-          if (department) sql.where("department_id = $", *department);
-        },
-        request, {"scope"});
+    page = fetch_page(session, kColumns, "problems", "",
+                      [&](SqlQuery& sql) {
+                        sql.where_in("state", states);
+                        if (category) sql.where("category = $", *category);
+                        if (department) sql.where("department_id = $", *department);
+                      },
+                      request, {"scope"});
   });
   return page;
 }
@@ -313,12 +311,11 @@ nlohmann::json ProblemService::link_case(std::int64_t problem_id, std::int64_t c
                         "/problem_id");
     }
     if (previous.is_number() && !move) {
-      throw DomainError(ErrorKind::conflict,
-                        "case " + linked.at("number").get<std::string>() +
-                            " is already linked to problem " +
-                            number_for(previous.get<std::int64_t>()) +
-                            "; send move: true to move it",
-                        "/move");
+      throw DomainError(
+          ErrorKind::conflict,
+          "case " + linked.at("number").get<std::string>() + " is already linked to problem " +
+              number_for(previous.get<std::int64_t>()) + "; send move: true to move it",
+          "/move");
     }
     update_row(tx, "cases", "id", case_id,
                {{"problem_id", problem_id},
@@ -365,9 +362,8 @@ nlohmann::json ProblemService::unlink_case(std::int64_t problem_id, std::int64_t
                 {"updated_at", now_rfc3339()}});
     changes.record(tx, "problem.case_unlinked", subject_of(problem_id), actor.id,
                    {{"case_id", case_id}, {"case_number", linked.at("number")}});
-    result = {{"problem_id", problem_id},
-              {"case", *CaseService::load(tx, case_id)},
-              {"changed", true}};
+    result = {
+        {"problem_id", problem_id}, {"case", *CaseService::load(tx, case_id)}, {"changed", true}};
   });
   changes.publish(context_);
   return result;
@@ -390,9 +386,9 @@ std::vector<std::int64_t> ProblemService::likely_affected(std::int64_t id,
   context_.db.read([&](soci::session& session) {
     auto problem = load(session, id);
     if (!problem) throw missing_problem(id);
-    result = likely_affected_customers(
-        session, id, AffectedScope::from_json(problem->at("scope"), "/scope"), after_customer_id,
-        limit);
+    result = likely_affected_customers(session, id,
+                                       AffectedScope::from_json(problem->at("scope"), "/scope"),
+                                       after_customer_id, limit);
   });
   return result;
 }

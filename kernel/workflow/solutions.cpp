@@ -19,9 +19,8 @@ const char* const kSelect =
 
 }  // namespace
 
-const std::vector<std::string> kSolutionTypes = {"knowledge_article", "workaround",
-                                                 "process_change",    "product_change",
-                                                 "recall",            "refund"};
+const std::vector<std::string> kSolutionTypes = {
+    "knowledge_article", "workaround", "process_change", "product_change", "recall", "refund"};
 
 nlohmann::json SolutionService::put(std::int64_t problem_id, const nlohmann::json& in,
                                     std::optional<std::int64_t> expected_revision,
@@ -47,10 +46,10 @@ nlohmann::json SolutionService::put(std::int64_t problem_id, const nlohmann::jso
                         "problem " + std::to_string(problem_id) + " does not exist");
     }
     if (article_id && !select_one(tx, "SELECT id FROM articles WHERE id = :id", *article_id)) {
-      throw DomainError(ErrorKind::invalid,
-                        "article " + std::to_string(*article_id) +
-                            " does not exist; create the article first",
-                        "/article_id");
+      throw DomainError(
+          ErrorKind::invalid,
+          "article " + std::to_string(*article_id) + " does not exist; create the article first",
+          "/article_id");
     }
     auto before = select_one(tx, kSelect + row_lock(context_), problem_id);
     std::string now = now_rfc3339();
@@ -90,7 +89,8 @@ nlohmann::json SolutionService::put(std::int64_t problem_id, const nlohmann::jso
 
 nlohmann::json SolutionService::get(std::int64_t problem_id) const {
   std::optional<nlohmann::json> found;
-  context_.db.read([&](soci::session& session) { found = select_one(session, kSelect, problem_id); });
+  context_.db.read(
+      [&](soci::session& session) { found = select_one(session, kSelect, problem_id); });
   if (!found) {
     throw DomainError(ErrorKind::not_found,
                       "problem " + std::to_string(problem_id) + " has no solution yet");

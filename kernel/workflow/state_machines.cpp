@@ -39,19 +39,18 @@ void StateMachine::require(const std::string& from, const std::string& to) const
 }
 
 const StateMachine& case_lifecycle() {
-  static const StateMachine machine{
-      "case",
-      {"new", "open", "pending", "resolved", "closed"},
-      {{"new", "open"},
-       {"new", "pending"},
-       {"new", "resolved"},
-       {"new", "closed"},
-       {"open", "pending"},
-       {"open", "resolved"},
-       {"pending", "open"},
-       {"pending", "resolved"},
-       {"resolved", "open"},
-       {"resolved", "closed"}}};
+  static const StateMachine machine{"case",
+                                    {"new", "open", "pending", "resolved", "closed"},
+                                    {{"new", "open"},
+                                     {"new", "pending"},
+                                     {"new", "resolved"},
+                                     {"new", "closed"},
+                                     {"open", "pending"},
+                                     {"open", "resolved"},
+                                     {"pending", "open"},
+                                     {"pending", "resolved"},
+                                     {"resolved", "open"},
+                                     {"resolved", "closed"}}};
   return machine;
 }
 

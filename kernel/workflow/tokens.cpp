@@ -17,15 +17,13 @@
 namespace cxloop::workflow {
 namespace {
 
-const char* const kColumns =
-    "id, name, role, department_id, created_at, revoked_at, last_used_at";
+const char* const kColumns = "id, name, role, department_id, created_at, revoked_at, last_used_at";
 const std::vector<std::string> kRoles = {"admin", "agent", "department", "ingest"};
 
 std::string subject_of(std::int64_t id) { return "token:" + std::to_string(id); }
 
 std::optional<nlohmann::json> load(soci::session& session, std::int64_t id) {
-  return select_one(session, std::string("SELECT ") + kColumns + " FROM tokens WHERE id = :id",
-                    id);
+  return select_one(session, std::string("SELECT ") + kColumns + " FROM tokens WHERE id = :id", id);
 }
 
 std::string new_secret() {
@@ -139,7 +137,8 @@ nlohmann::json TokenService::revoke(std::int64_t id, const Actor& actor) {
 nlohmann::json TokenService::get(std::int64_t id) const {
   std::optional<nlohmann::json> found;
   context_.db.read([&](soci::session& session) { found = load(session, id); });
-  if (!found) throw DomainError(ErrorKind::not_found, "token " + std::to_string(id) + " does not exist");
+  if (!found)
+    throw DomainError(ErrorKind::not_found, "token " + std::to_string(id) + " does not exist");
   return *found;
 }
 

@@ -24,10 +24,9 @@ using cxloop::sdk::HttpRequest;
 using cxloop::sdk::json;
 using cxloop::sdk::Response;
 
-const std::vector<std::string> kFields = {"name",          "email",       "phone",
-                                          "product",
-                                          "order_number",  "description", "case_number",
-                                          "submission_id", "website"};
+const std::vector<std::string> kFields = {"name",        "email",         "phone",
+                                          "product",     "order_number",  "description",
+                                          "case_number", "submission_id", "website"};
 
 std::string trimmed(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r\n");

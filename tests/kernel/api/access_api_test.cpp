@@ -35,8 +35,8 @@ TEST_CASE("every secured route needs a token and refuses the roles it does not a
     CHECK(anonymous.status == 401);
     auto bogus = api.request(entry.method, path, "raw:cxl_not_a_real_token", body);
     CHECK(bogus.status == 401);
-    for (auto role : {cxloop::api::Role::agent, cxloop::api::Role::department,
-                      cxloop::api::Role::ingest}) {
+    for (auto role :
+         {cxloop::api::Role::agent, cxloop::api::Role::department, cxloop::api::Role::ingest}) {
       if (entry.roles.count(role) != 0) continue;
       auto refused = api.request(entry.method, path, cxloop::api::to_string(role), body);
       INFO("role " << cxloop::api::to_string(role));

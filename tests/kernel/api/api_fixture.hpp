@@ -48,8 +48,7 @@ class ApiFixture {
       auto created = server_->domain().tokens.create({{"name", role}, {"role", role}}, system);
       tokens_[role] = created.at("secret").get<std::string>();
     }
-    auto department =
-        server_->domain().departments.create({{"name", "test department"}}, system);
+    auto department = server_->domain().departments.create({{"name", "test department"}}, system);
     department_id_ = department.at("id").get<std::int64_t>();
     auto created = server_->domain().tokens.create(
         {{"name", "department"}, {"role", "department"}, {"department_id", department_id_}},
@@ -106,8 +105,8 @@ class ApiFixture {
   // A new case through the API; returns its record.
   nlohmann::json new_case(const std::string& email, const std::string& subject = "It broke",
                           nlohmann::json extra = nlohmann::json::object()) {
-    nlohmann::json body{{"customer", {{"email", email}}}, {"subject", subject},
-                        {"body", "Details of " + subject}};
+    nlohmann::json body{
+        {"customer", {{"email", email}}}, {"subject", subject}, {"body", "Details of " + subject}};
     body.update(extra);
     auto response = post("/api/v1/cases", body);
     if (response.status != 201) {

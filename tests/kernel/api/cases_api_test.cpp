@@ -81,8 +81,7 @@ TEST_CASE("an update with a stale If-Match is refused with 412 and changes nothi
   CHECK(malformed.status == 400);
 }
 
-TEST_CASE("case pagination neither repeats nor skips rows while new cases arrive",
-          "[api][cases]") {
+TEST_CASE("case pagination neither repeats nor skips rows while new cases arrive", "[api][cases]") {
   ApiFixture api(GENERATE(from_range(test_backends())));
   std::set<long> original;
   for (int i = 0; i < 23; ++i) {
@@ -124,20 +123,20 @@ TEST_CASE("SQL metacharacters and unicode in text fields are stored and returned
   auto stored = api.get("/api/v1/customers/" + std::to_string(customer.json()["id"].get<long>()));
   for (const char* key : {"name", "region", "tier", "language"}) CHECK(stored.json()[key] == nasty);
 
-  auto record = api.new_case("nasty@example.test", nasty,
-                             {{"description", nasty}, {"category", "other"}, {"sku", nasty},
-                              {"batch", nasty}});
+  auto record = api.new_case(
+      "nasty@example.test", nasty,
+      {{"description", nasty}, {"category", "other"}, {"sku", nasty}, {"batch", nasty}});
   auto read = api.get("/api/v1/cases/" + std::to_string(record["id"].get<long>())).json();
   for (const char* key : {"subject", "description", "sku", "batch"}) CHECK(read[key] == nasty);
   auto messages =
       api.get("/api/v1/cases/" + std::to_string(record["id"].get<long>()) + "/messages").json();
   CHECK(messages["items"][0]["body"] == "Details of " + nasty);
 
-  auto problem = api.post("/api/v1/problems", {{"title", nasty},
-                                               {"description", nasty},
-                                               {"root_cause", nasty}});
+  auto problem = api.post("/api/v1/problems",
+                          {{"title", nasty}, {"description", nasty}, {"root_cause", nasty}});
   REQUIRE(problem.status == 201);
-  for (const char* key : {"title", "description", "root_cause"}) CHECK(problem.json()[key] == nasty);
+  for (const char* key : {"title", "description", "root_cause"})
+    CHECK(problem.json()[key] == nasty);
   // Searching for the text finds exactly the one case, not everything.
   auto search = api.get("/api/v1/cases?q=DROP%20TABLE");
   CHECK(search.json()["total"] == 1);

@@ -13,8 +13,8 @@ TEST_CASE("a CSV import with a bad row stores nothing and names the line", "[api
       "Ann,ann@example.test,+441632960001,EU,sms,gold\n"
       "Bob,not-an-email,,EU,,\n"
       "\"Cat, the second\",cat@example.test,,US,email;sms,\n";
-  auto refused = api.request("POST", "/api/v1/customers/import", "agent", csv,
-                             {{"Content-Type", "text/csv"}});
+  auto refused =
+      api.request("POST", "/api/v1/customers/import", "agent", csv, {{"Content-Type", "text/csv"}});
   INFO(refused.body);
   REQUIRE(refused.status == 422);
   auto errors = refused.json()["errors"];
@@ -62,9 +62,9 @@ TEST_CASE("a JSON-lines asset import checks every row before storing any", "[api
   CHECK(errors[1]["line"] == 4);
   CHECK(errors[1]["field"] == "/purchase_date");
 
-  auto good = api.request("POST", "/api/v1/assets/import", "agent",
-                          lines.substr(0, lines.find('\n') + 1),
-                          {{"Content-Type", "application/x-ndjson"}});
+  auto good =
+      api.request("POST", "/api/v1/assets/import", "agent", lines.substr(0, lines.find('\n') + 1),
+                  {{"Content-Type", "application/x-ndjson"}});
   CHECK(good.status == 200);
   CHECK(good.json()["inserted"] == 1);
   auto listed = api.get("/api/v1/assets?sku=KT-100&batch=B7").json();
@@ -78,12 +78,11 @@ TEST_CASE("a bulk import is streamed, so it may exceed the request body limit", 
   ApiFixture api(GENERATE(from_range(test_backends())));  // http.max_body_bytes is 64 KiB
   std::string csv = "name,email,region\n";
   for (int i = 0; i < 3000; ++i) {
-    csv += "Customer number " + std::to_string(i) + ",c" + std::to_string(i) +
-           "@example.test,EU\n";
+    csv += "Customer number " + std::to_string(i) + ",c" + std::to_string(i) + "@example.test,EU\n";
   }
   REQUIRE(csv.size() > 64 * 1024);
-  auto accepted = api.request("POST", "/api/v1/customers/import", "agent", csv,
-                              {{"Content-Type", "text/csv"}});
+  auto accepted =
+      api.request("POST", "/api/v1/customers/import", "agent", csv, {{"Content-Type", "text/csv"}});
   INFO(accepted.body.substr(0, 500));
   REQUIRE(accepted.status == 200);
   CHECK(accepted.json()["inserted"] == 3000);

@@ -69,9 +69,9 @@ TEST_CASE("every case lifecycle edge is allowed or refused as the table says", "
 TEST_CASE("an unknown target state is refused with the field named", "[api][cases]") {
   ApiFixture api(GENERATE(from_range(test_backends())));
   auto record = api.new_case("unknown-state@example.test");
-  auto answer = api.post("/api/v1/cases/" + std::to_string(record["id"].get<long>()) +
-                             "/transition",
-                         {{"state", "teleported"}});
+  auto answer =
+      api.post("/api/v1/cases/" + std::to_string(record["id"].get<long>()) + "/transition",
+               {{"state", "teleported"}});
   CHECK(answer.status == 400);
   CHECK(answer.json()["field"] == "/state");
 }

@@ -26,8 +26,8 @@ TEST_CASE("impact figures are exact on a small install base", "[api][problems]")
   //   eve  owns KT-100 batch B7 in US   (other region: out of scope)
   std::map<std::string, long> customers;
   for (const char* name : {"ann", "bob", "cat", "dan", "eve"}) {
-    customers[name] = id_of(api.post("/api/v1/customers",
-                                     {{"name", name}, {"email", std::string(name) + "@example.test"}}));
+    customers[name] = id_of(api.post(
+        "/api/v1/customers", {{"name", name}, {"email", std::string(name) + "@example.test"}}));
   }
   auto asset = [&](const char* who, const char* batch, const char* region) {
     id_of(api.post("/api/v1/assets", {{"customer_id", customers[who]},
@@ -43,10 +43,10 @@ TEST_CASE("impact figures are exact on a small install base", "[api][problems]")
   asset("dan", "B8", "EU");
   asset("eve", "B7", "US");
 
-  long problem = id_of(api.post(
-      "/api/v1/problems",
-      {{"title", "Kettle lid cracks"},
-       {"scope", {{"skus", {"KT-100"}}, {"batches", {"B7"}}, {"regions", {"EU"}}}}}));
+  long problem = id_of(
+      api.post("/api/v1/problems",
+               {{"title", "Kettle lid cracks"},
+                {"scope", {{"skus", {"KT-100"}}, {"batches", {"B7"}}, {"regions", {"EU"}}}}}));
   std::string url = "/api/v1/problems/" + std::to_string(problem);
 
   auto impact = api.get(url + "/impact").json();
@@ -78,8 +78,8 @@ TEST_CASE("impact figures are exact on a small install base", "[api][problems]")
 
   // A case belongs to at most one problem.
   long other = id_of(api.post("/api/v1/problems", {{"title", "Something else"}}));
-  auto taken = api.post("/api/v1/problems/" + std::to_string(other) + "/cases",
-                        {{"case_id", dan["id"]}});
+  auto taken =
+      api.post("/api/v1/problems/" + std::to_string(other) + "/cases", {{"case_id", dan["id"]}});
   CHECK(taken.status == 409);
   auto moved = api.post("/api/v1/problems/" + std::to_string(other) + "/cases",
                         {{"case_id", dan["id"]}, {"move", true}});

@@ -27,17 +27,16 @@ TEST_CASE("malformed bodies are refused with a precise problem", "[api][validati
   check_problem(api.request("POST", "/api/v1/cases", "admin", "[1,2]"), 400);
   check_problem(api.request("POST", "/api/v1/cases", "admin", ""), 400);
   check_problem(api.request("POST", "/api/v1/cases", "admin", "{\"subject\":\"\xff\xfe\"}"), 400);
-  check_problem(api.request("POST", "/api/v1/cases", "admin", "subject=x", {{"Content-Type",
-                                                                             "application/x-www-form-urlencoded"}}),
+  check_problem(api.request("POST", "/api/v1/cases", "admin", "subject=x",
+                            {{"Content-Type", "application/x-www-form-urlencoded"}}),
                 415);
   CHECK(api.get("/api/v1/cases").json()["total"] == 0);
 }
 
 TEST_CASE("wrong types and unknown fields name the offending field", "[api][validation]") {
   ApiFixture api(GENERATE(from_range(test_backends())));
-  nlohmann::json good{{"customer", {{"email", "v@example.test"}}},
-                      {"subject", "Broken"},
-                      {"body", "It is broken"}};
+  nlohmann::json good{
+      {"customer", {{"email", "v@example.test"}}}, {"subject", "Broken"}, {"body", "It is broken"}};
   auto wrong_type = good;
   wrong_type["subject"] = 42;
   check_problem(api.post("/api/v1/cases", wrong_type), 400, "/subject");

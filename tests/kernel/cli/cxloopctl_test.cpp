@@ -27,7 +27,8 @@ class Workspace {
   Workspace() : dir_(Poco::TemporaryFile::tempName()) {
     std::filesystem::create_directories(dir_);
     config_ = write("cxloop.json", R"({"data_dir": ")" + dir_ + R"(/data",
-        "storage": {"url": "sqlite:)" + dir_ + R"(/data/cxloop.db"},
+        "storage": {"url": "sqlite:)" + dir_ +
+                                       R"(/data/cxloop.db"},
         "plugins": {"instances": {}}})");
   }
   ~Workspace() { std::filesystem::remove_all(dir_); }
@@ -45,9 +46,9 @@ class Workspace {
     Poco::Pipe out, err;
     Poco::Process::Env env;
     env["CXLOOP_PLUGIN_PATH"] = std::string(std::getenv("CXLOOP_BUILD_DIR")) + "/plugins";
-    auto handle = Poco::Process::launch(std::string(std::getenv("CXLOOP_BUILD_DIR")) +
-                                            "/bin/cxloopctl",
-                                        full, nullptr, &out, &err, env);
+    auto handle =
+        Poco::Process::launch(std::string(std::getenv("CXLOOP_BUILD_DIR")) + "/bin/cxloopctl", full,
+                              nullptr, &out, &err, env);
     Run run;
     Poco::PipeInputStream out_stream(out), err_stream(err);
     Poco::StreamCopier::copyToString(out_stream, run.out);
@@ -153,7 +154,8 @@ TEST_CASE("plugins lists each configured instance with its state and load error"
   INFO(listed.out << listed.err);
   CHECK(listed.code == 1);  // one instance failed
   CHECK(std::regex_search(listed.out, std::regex("web +web +channel +[0-9.]+ +running")));
-  CHECK(std::regex_search(listed.out, std::regex("ghost +no-such-plugin .*failed +\\[manifest\\]")));
+  CHECK(
+      std::regex_search(listed.out, std::regex("ghost +no-such-plugin .*failed +\\[manifest\\]")));
   CHECK(std::regex_search(listed.out, std::regex("off +sms .*disabled")));
 }
 

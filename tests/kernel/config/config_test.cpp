@@ -136,8 +136,8 @@ TEST_CASE("Every type error in every section is reported with its key path") {
   for (const char* path :
        {"/node_name: ", "/data_dir: ", "/http/listen: ", "/http/keep_alive: ",
         "/http/max_body_bytes: ", "/logging/level: ", "/storage/url: ", "/storage/readers: ",
-        "/workers/outbox_poll_ms: ", "/plugins/directories/0: ",
-        "/plugins/instances/a/enabled: ", "/plugins/instances/a/settings: "}) {
+        "/workers/outbox_poll_ms: ", "/plugins/directories/0: ", "/plugins/instances/a/enabled: ",
+        "/plugins/instances/a/settings: "}) {
     CHECK(has_line_starting(errors, path));
   }
 }
@@ -181,7 +181,8 @@ TEST_CASE("Invalid JSON is reported with its line and column") {
 }
 
 TEST_CASE("A document that is not an object is rejected") {
-  CHECK(errors_of("[1, 2]") == std::vector<std::string>{"/: the configuration must be a JSON object"});
+  CHECK(errors_of("[1, 2]") ==
+        std::vector<std::string>{"/: the configuration must be a JSON object"});
 }
 
 TEST_CASE("The error message names the file and lists every problem") {
@@ -219,7 +220,7 @@ TEST_CASE("The shipped configuration files are valid") {
   auto embedded = cxloop::config::load_config_file(std::string(source) + "/config/cxloop.json");
   CHECK(embedded.http.port == 8080);
   CHECK(embedded.storage.url.rfind("sqlite:", 0) == 0);
-  auto pg = cxloop::config::load_config_file(std::string(source) +
-                                            "/config/examples/postgresql.json");
+  auto pg =
+      cxloop::config::load_config_file(std::string(source) + "/config/examples/postgresql.json");
   CHECK(pg.storage.url.rfind("postgresql://", 0) == 0);
 }

@@ -38,12 +38,10 @@ struct TestServer {
   std::unique_ptr<http::HttpServer> server;
 
   explicit TestServer(std::size_t max_body = 1024) {
-    router.add("GET", "/ok", [](http::HttpRequest&) {
-      return http::HttpResponse::json(200, R"({"ok":true})");
-    });
-    router.add("POST", "/echo", [](http::HttpRequest& r) {
-      return http::HttpResponse::text(200, r.body);
-    });
+    router.add("GET", "/ok",
+               [](http::HttpRequest&) { return http::HttpResponse::json(200, R"({"ok":true})"); });
+    router.add("POST", "/echo",
+               [](http::HttpRequest& r) { return http::HttpResponse::text(200, r.body); });
     router.add("GET", "/items/{id}", [](http::HttpRequest& r) {
       nlohmann::json out = {{"id", r.params.at("id")},
                             {"q", r.query_param("q").value_or("")},
@@ -72,8 +70,8 @@ struct TestServer {
   ~TestServer() { server->stop(); }
 };
 
-Reply call(Poco::Net::HTTPClientSession& session, const std::string& method,
-           const std::string& uri, const std::string& body = {}, bool chunked = false,
+Reply call(Poco::Net::HTTPClientSession& session, const std::string& method, const std::string& uri,
+           const std::string& body = {}, bool chunked = false,
            const std::map<std::string, std::string>& headers = {}) {
   Poco::Net::HTTPRequest request(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
   for (const auto& [name, value] : headers) request.set(name, value);
@@ -119,7 +117,8 @@ TEST_CASE("Path captures, decoded query parameters and lower-cased headers reach
   CHECK(body["h"] == "v");
 }
 
-TEST_CASE("A body over the cap by Content-Length is refused with 413 and the server still answers") {
+TEST_CASE(
+    "A body over the cap by Content-Length is refused with 413 and the server still answers") {
   TestServer t(1024);
   Poco::Net::HTTPClientSession session("127.0.0.1", t.server->port());
   auto reply = call(session, "POST", "/echo", std::string(8000, 'x'));
@@ -192,9 +191,11 @@ TEST_CASE("Requests are counted by route pattern, method and status") {
   call(session, "GET", "/nope");
   auto text = t.metrics.render();
   INFO(text);
-  CHECK(text.find("cxloop_http_requests_total{method=\"GET\",route=\"/items/{id}\",status=\"200\"} 2") !=
+  CHECK(text.find(
+            "cxloop_http_requests_total{method=\"GET\",route=\"/items/{id}\",status=\"200\"} 2") !=
         std::string::npos);
-  CHECK(text.find("cxloop_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1") !=
+  CHECK(text.find(
+            "cxloop_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1") !=
         std::string::npos);
   CHECK(text.find("cxloop_http_request_duration_seconds_count{route=\"/items/{id}\"} 2") !=
         std::string::npos);

@@ -37,9 +37,8 @@ TEST_CASE("Each domain error kind maps to its HTTP status and keeps the field") 
   using workflow::DomainError;
   using workflow::ErrorKind;
   const std::vector<std::pair<ErrorKind, int>> expected = {
-      {ErrorKind::invalid, 400},        {ErrorKind::not_found, 404},
-      {ErrorKind::conflict, 409},       {ErrorKind::stale_revision, 412},
-      {ErrorKind::forbidden, 403},      {ErrorKind::unavailable, 503}};
+      {ErrorKind::invalid, 400},        {ErrorKind::not_found, 404}, {ErrorKind::conflict, 409},
+      {ErrorKind::stale_revision, 412}, {ErrorKind::forbidden, 403}, {ErrorKind::unavailable, 503}};
   for (const auto& [kind, status] : expected) {
     auto error = http::to_api_error(DomainError(kind, "detail", "/f"));
     CHECK(error.status() == status);

@@ -88,6 +88,6 @@ TEST_CASE("routes() lists every route in registration order") {
   Router router;
   router.add("GET", "/b", named("b"));
   router.add("POST", "/a", named("a"));
-  CHECK(router.routes() == std::vector<std::pair<std::string, std::string>>{{"GET", "/b"},
-                                                                            {"POST", "/a"}});
+  CHECK(router.routes() ==
+        std::vector<std::pair<std::string, std::string>>{{"GET", "/b"}, {"POST", "/a"}});
 }

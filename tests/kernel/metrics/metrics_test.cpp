@@ -76,9 +76,10 @@ TEST_CASE("A callback gauge is read at scrape time") {
 TEST_CASE("A callback gauge that throws is left out without failing the scrape") {
   Registry registry;
   registry.gauge_set("ok", "fine", {}, 1);
-  registry.gauge_callback("broken", "fails", []() -> std::vector<std::pair<cxloop::metrics::Labels, double>> {
-    throw std::runtime_error("database down");
-  });
+  registry.gauge_callback("broken", "fails",
+                          []() -> std::vector<std::pair<cxloop::metrics::Labels, double>> {
+                            throw std::runtime_error("database down");
+                          });
   auto text = registry.render();
   CHECK(contains(text, "ok 1\n"));
   CHECK_FALSE(contains(text, "broken"));

@@ -3,11 +3,11 @@
 
 #include "plugin_host/manifest.hpp"
 
+using Catch::Matchers::Contains;
 using cxloop::plugin_host::Manifest;
 using cxloop::plugin_host::ManifestError;
 using cxloop::plugin_host::parse_manifest;
 using cxloop::plugin_host::validate_settings;
-using Catch::Matchers::Contains;
 using nlohmann::json;
 
 namespace {

@@ -6,6 +6,7 @@
 #include "plugin_host/plugin_host.hpp"
 #include "plugin_host_fixture.hpp"
 
+using Catch::Matchers::Contains;
 using cxloop::config::PluginInstanceConfig;
 using cxloop::plugin_host::OutboxDispatcher;
 using cxloop::plugin_host::PluginHost;
@@ -13,7 +14,6 @@ using cxloop::repository::Outbox;
 using cxloop::repository::OutboxItem;
 using cxloop::repository::RetryPolicy;
 using cxloop::testing::PluginHostFixture;
-using Catch::Matchers::Contains;
 using namespace std::chrono_literals;
 
 namespace {

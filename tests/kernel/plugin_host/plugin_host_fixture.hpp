@@ -52,9 +52,7 @@ class PluginHostFixture {
     fs::remove_all(root, ignored);
   }
 
-  plugin_host::HostEnvironment env() {
-    return {metrics, events, *kv, *outbox, operations, router};
-  }
+  plugin_host::HostEnvironment env() { return {metrics, events, *kv, *outbox, operations, router}; }
 
   // A fresh plugin directory under the temporary folder.
   fs::path plugin_dir(const std::string& name) {
@@ -76,12 +74,9 @@ class PluginHostFixture {
   static nlohmann::json manifest(const std::string& name, const std::string& library,
                                  const std::string& kind = "connector",
                                  const std::string& version = "1.0.0") {
-    return {{"name", name},
-            {"kind", kind},
-            {"version", version},
-            {"abi", {{"major", 1}, {"minor", 0}}},
-            {"library", library},
-            {"config_schema", {{"type", "object"}}}};
+    return {{"name", name},       {"kind", kind},
+            {"version", version}, {"abi", {{"major", 1}, {"minor", 0}}},
+            {"library", library}, {"config_schema", {{"type", "object"}}}};
   }
 
   // Runs the HTTP route matching method + path and returns the response.

@@ -6,13 +6,13 @@
 #include "plugin_host/plugin_host.hpp"
 #include "plugin_host_fixture.hpp"
 
+using Catch::Matchers::Contains;
 using cxloop::config::PluginInstanceConfig;
 using cxloop::plugin_host::OutboxDispatcher;
 using cxloop::plugin_host::PluginCallError;
 using cxloop::plugin_host::PluginHost;
 using cxloop::plugin_host::PluginInstance;
 using cxloop::testing::PluginHostFixture;
-using Catch::Matchers::Contains;
 using nlohmann::json;
 
 namespace {

@@ -5,12 +5,12 @@
 #include "plugin_host/plugin_host.hpp"
 #include "plugin_host_fixture.hpp"
 
+using Catch::Matchers::Contains;
 using cxloop::config::PluginInstanceConfig;
 using cxloop::plugin_host::PluginHost;
 using cxloop::plugin_host::PluginLoadError;
 using cxloop::plugin_host::PluginStatus;
 using cxloop::testing::PluginHostFixture;
-using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -55,8 +55,8 @@ TEST_CASE("A manifest that is not JSON fails at stage manifest naming the file")
   const PluginStatus s = load_single(f, {dir.string()}, instance("b1", "broken"));
   CHECK(s.state == "failed");
   CHECK(s.stage == "manifest");
-  CHECK_THAT(s.error, Contains((dir / "broken" / "plugin.json").string()) &&
-                          Contains("not valid JSON"));
+  CHECK_THAT(s.error,
+             Contains((dir / "broken" / "plugin.json").string()) && Contains("not valid JSON"));
 }
 
 TEST_CASE("A manifest missing a field fails at stage manifest naming the field") {
@@ -85,8 +85,8 @@ TEST_CASE("A missing library fails at stage open naming the file") {
                                     PluginHostFixture::manifest("nolib", "libnolib.so").dump());
   const PluginStatus s = load_single(f, {dir.string()}, instance("o1", "nolib"));
   CHECK(s.stage == "open");
-  CHECK_THAT(s.error, Contains((dir / "nolib" / "libnolib.so").string()) &&
-                          Contains("does not exist"));
+  CHECK_THAT(s.error,
+             Contains((dir / "nolib" / "libnolib.so").string()) && Contains("does not exist"));
 }
 
 TEST_CASE("A file that is no loadable library fails at stage open with the loader's reason") {
@@ -159,8 +159,7 @@ TEST_CASE("A library whose name differs from its manifest fails at stage abi") {
   folder_with_library(
       dir, "renamed", PluginHostFixture::manifest("renamed", "librenamed.so", "connector", "0.3.1"),
       std::string(CXLOOP_FAKE_PLUGIN_DIR) + "/probe_connector/libprobe_connector.so");
-  const PluginStatus s =
-      load_single(f, {dir.string()}, instance("a5", "renamed", kProbeSettings));
+  const PluginStatus s = load_single(f, {dir.string()}, instance("a5", "renamed", kProbeSettings));
   CHECK(s.stage == "abi");
   CHECK_THAT(s.error, Contains("name 'probe_connector'") && Contains("'renamed'"));
 }
@@ -192,8 +191,8 @@ TEST_CASE("A plugin constructor that throws fails at stage init with the plugin'
 TEST_CASE("A failing instance that is not required leaves the others running") {
   PluginHostFixture f;
   PluginHost host(f.env(), {CXLOOP_FAKE_PLUGIN_DIR});
-  REQUIRE_NOTHROW(host.load({instance("broken", "init_throws"),
-                             instance("tracker", "probe_connector", kProbeSettings)}));
+  REQUIRE_NOTHROW(host.load(
+      {instance("broken", "init_throws"), instance("tracker", "probe_connector", kProbeSettings)}));
   const auto statuses = host.statuses();
   REQUIRE(statuses.size() == 2);
   CHECK(statuses[0].state == "failed");

@@ -82,9 +82,8 @@ class Child {
   std::optional<std::string> wait_for(const std::regex& pattern, std::chrono::seconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
     std::smatch match;
-    const bool found = changed_.wait_for(lock, timeout, [&] {
-      return std::regex_search(output_, match, pattern) || eof_;
-    });
+    const bool found = changed_.wait_for(
+        lock, timeout, [&] { return std::regex_search(output_, match, pattern) || eof_; });
     if (found && std::regex_search(output_, match, pattern)) return match[1].str();
     return std::nullopt;
   }
@@ -145,7 +144,8 @@ Reply get(int port, const std::string& path) {
 
 std::string server_config(const TempDir& dir) {
   return R"({"data_dir": ")" + dir.path + R"(/data", "http": {"port": 0, "threads": 4},
-            "storage": {"url": "sqlite:)" + dir.path + R"(/data/cxloop.db"},
+            "storage": {"url": "sqlite:)" +
+         dir.path + R"(/data/cxloop.db"},
             "plugins": {"instances": {}}})";
 }
 
@@ -186,7 +186,8 @@ TEST_CASE("cxloopd serves the operations endpoints and exits 0 on SIGTERM") {
   CHECK(metrics.status == 200);
   INFO(metrics.body);
   CHECK(metrics.content_type.find("text/plain") == 0);
-  CHECK(metrics.body.find("cxloop_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1") !=
+  CHECK(metrics.body.find(
+            "cxloop_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1") !=
         std::string::npos);
   CHECK(metrics.body.find("cxloop_event_bus_queued") != std::string::npos);
   CHECK(metrics.body.find("cxloop_outbox_items") != std::string::npos);

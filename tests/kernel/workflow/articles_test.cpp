@@ -28,9 +28,9 @@ TEST_CASE("article search finds stemmed words in title and body, title hits firs
                    {"body", "If the lid cracks while descaling, stop and call us."},
                    {"published", true}},
                   f.agent);
-  articles.create({{"title", "Billing questions"}, {"body", "Invoices are sent monthly."},
-                   {"published", true}},
-                  f.agent);
+  articles.create(
+      {{"title", "Billing questions"}, {"body", "Invoices are sent monthly."}, {"published", true}},
+      f.agent);
   articles.create({{"title", "Draft: lid recall"}, {"body", "Not yet public: cracked lids."}},
                   f.agent);
 
@@ -47,8 +47,8 @@ TEST_CASE("article search finds stemmed words in title and body, title hits firs
 
 TEST_CASE("article search text with query syntax is searched as plain words") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
-  f.services.articles.create({{"title", "Kettle lid"}, {"body", "lid NEAR crack"}, {"published", true}},
-                             f.agent);
+  f.services.articles.create(
+      {{"title", "Kettle lid"}, {"body", "lid NEAR crack"}, {"published", true}}, f.agent);
   CHECK(f.services.articles.search("lid\" * (crack) & !kettle:*", 10, false).size() == 1);
   CHECK(f.services.articles.search("NEAR(lid)", 10, false).size() == 1);
   CHECK(error_kind([&] { f.services.articles.search(" \"*()' ", 10, false); }) ==
@@ -58,8 +58,9 @@ TEST_CASE("article search text with query syntax is searched as plain words") {
 TEST_CASE("edited and unpublished articles are searched by their current text") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
   auto& articles = f.services.articles;
-  auto id = articles.create({{"title", "Old title"}, {"body", "about toasters"}, {"published", true}},
-                            f.agent)
+  auto id = articles
+                .create({{"title", "Old title"}, {"body", "about toasters"}, {"published", true}},
+                        f.agent)
                 .at("id")
                 .get<std::int64_t>();
   articles.update(id, {{"body", "about kettles"}}, 1, f.agent);
@@ -68,6 +69,7 @@ TEST_CASE("edited and unpublished articles are searched by their current text") 
   articles.publish(id, false, f.agent);
   CHECK(articles.search("kettles", 10, false).empty());
   CHECK(articles.get(id).at("published") == false);
-  CHECK(error_kind([&] { articles.update(id, {{"title", "x"}}, 1, f.agent); }) ==
-        ErrorKind::stale_revision);
+  CHECK(error_kind([&] {
+          articles.update(id, {{"title", "x"}}, 1, f.agent);
+        }) == ErrorKind::stale_revision);
 }

@@ -10,10 +10,11 @@ using nlohmann::json;
 TEST_CASE("a bulk asset import stores every row or, naming each bad row, none") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
   auto ann = f.customers().create({{"email", "ann@example.com"}}, f.agent).at("id");
-  json rows = json::array({{{"customer_id", ann}, {"sku", "KET-1"}, {"purchase_date", "2026-01-05"}},
-                           {{"customer_id", ann}, {"sku", ""}},
-                           {{"customer_email", "ann@example.com"}, {"sku", "KET-2"}},
-                           {{"customer_id", ann}, {"sku", "KET-3"}, {"purchase_date", "05/01/2026"}}});
+  json rows =
+      json::array({{{"customer_id", ann}, {"sku", "KET-1"}, {"purchase_date", "2026-01-05"}},
+                   {{"customer_id", ann}, {"sku", ""}},
+                   {{"customer_email", "ann@example.com"}, {"sku", "KET-2"}},
+                   {{"customer_id", ann}, {"sku", "KET-3"}, {"purchase_date", "05/01/2026"}}});
   try {
     f.services.assets.bulk_insert(rows, f.agent);
     FAIL("bad rows accepted");
@@ -50,15 +51,18 @@ TEST_CASE("a bulk asset import stores every row or, naming each bad row, none") 
 TEST_CASE("departments have unique names, a default OLA, and cannot go while in use") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
   auto& departments = f.services.departments;
-  json shipping = departments.create(
-      {{"name", "shipping"}, {"connector_instance", "jira"}, {"connector_settings", {{"project", "SHIP"}}}},
-      f.agent);
+  json shipping = departments.create({{"name", "shipping"},
+                                      {"connector_instance", "jira"},
+                                      {"connector_settings", {{"project", "SHIP"}}}},
+                                     f.agent);
   CHECK(shipping.at("ola_hours") == 72);
   CHECK(shipping.at("connector_settings").at("project") == "SHIP");
-  CHECK(error_kind([&] { departments.create({{"name", "shipping"}}, f.agent); }) ==
-        ErrorKind::conflict);
-  CHECK(error_kind([&] { departments.create({{"name", "x"}, {"ola_hours", 0}}, f.agent); }) ==
-        ErrorKind::invalid);
+  CHECK(error_kind([&] {
+          departments.create({{"name", "shipping"}}, f.agent);
+        }) == ErrorKind::conflict);
+  CHECK(error_kind([&] {
+          departments.create({{"name", "x"}, {"ola_hours", 0}}, f.agent);
+        }) == ErrorKind::invalid);
   auto id = shipping.at("id").get<std::int64_t>();
   CHECK(departments.update(id, {{"ola_hours", 24}}, 1, f.agent).at("ola_hours") == 24);
   f.problems().create({{"title", "Parcels lost"}, {"department_id", id}}, f.agent);

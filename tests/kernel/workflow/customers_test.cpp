@@ -27,20 +27,26 @@ TEST_CASE("a customer is stored with normalised e-mail and phone") {
 
 TEST_CASE("a second customer with a taken e-mail or phone is a conflict naming the owner") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
-  json first = f.customers().create({{"email", "ann@example.com"}, {"phone", "+15550100199"}},
-                                    f.agent);
+  json first =
+      f.customers().create({{"email", "ann@example.com"}, {"phone", "+15550100199"}}, f.agent);
   std::string owner = "customer " + std::to_string(first.at("id").get<std::int64_t>());
-  CHECK(error_kind([&] { f.customers().create({{"email", "ANN@example.com"}}, f.agent); }) ==
-        ErrorKind::conflict);
-  CHECK_THAT(error_message([&] { f.customers().create({{"phone", "+1 555 010 0199"}}, f.agent); }),
+  CHECK(error_kind([&] {
+          f.customers().create({{"email", "ANN@example.com"}}, f.agent);
+        }) == ErrorKind::conflict);
+  CHECK_THAT(error_message([&] {
+               f.customers().create({{"phone", "+1 555 010 0199"}}, f.agent);
+             }),
              Catch::Contains(owner));
 }
 
 TEST_CASE("a customer needs an e-mail or a phone, and unknown fields are named") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
-  CHECK(error_kind([&] { f.customers().create({{"name", "Nobody"}}, f.agent); }) ==
-        ErrorKind::invalid);
-  CHECK_THAT(error_message([&] { f.customers().create({{"emial", "a@b.co"}}, f.agent); }),
+  CHECK(error_kind([&] {
+          f.customers().create({{"name", "Nobody"}}, f.agent);
+        }) == ErrorKind::invalid);
+  CHECK_THAT(error_message([&] {
+               f.customers().create({{"emial", "a@b.co"}}, f.agent);
+             }),
              Catch::Contains("unknown field 'emial'"));
 }
 
@@ -51,8 +57,9 @@ TEST_CASE("a customer update with a stale revision is refused and changes nothin
   json updated = f.customers().update(id, {{"tier", "platinum"}}, 1, f.agent);
   CHECK(updated.at("revision") == 2);
   CHECK(updated.at("tier") == "platinum");
-  CHECK(error_kind([&] { f.customers().update(id, {{"tier", "bronze"}}, 1, f.agent); }) ==
-        ErrorKind::stale_revision);
+  CHECK(error_kind([&] {
+          f.customers().update(id, {{"tier", "bronze"}}, 1, f.agent);
+        }) == ErrorKind::stale_revision);
   CHECK(f.customers().get(id).at("tier") == "platinum");
 }
 
@@ -67,8 +74,8 @@ TEST_CASE("resolve finds a customer by e-mail or phone, creates one otherwise") 
   CHECK(again.at("customer").at("id") == id);
 
   // A phone the record lacks is added when the e-mail matches...
-  json enriched = f.customers().resolve({{"email", "bob@example.com"}, {"phone", "+15550100111"}},
-                                        f.agent);
+  json enriched =
+      f.customers().resolve({{"email", "bob@example.com"}, {"phone", "+15550100111"}}, f.agent);
   CHECK(enriched.at("customer").at("phone") == "+15550100111");
   CHECK(enriched.at("customer").at("revision") == 2);
   // ...so a later call from that phone alone finds the same person.
@@ -79,7 +86,9 @@ TEST_CASE("resolve finds a customer by e-mail or phone, creates one otherwise") 
 
 TEST_CASE("resolve without e-mail or phone says what to send") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
-  CHECK_THAT(error_message([&] { f.customers().resolve({{"name", "Anonymous"}}, f.agent); }),
+  CHECK_THAT(error_message([&] {
+               f.customers().resolve({{"name", "Anonymous"}}, f.agent);
+             }),
              Catch::Contains("send 'email' or 'phone'"));
 }
 
@@ -96,7 +105,8 @@ TEST_CASE("customers are listed with filters, newest first, with an exact total"
   CHECK(page.items[0].at("email") == "c4@example.com");
   CHECK(page.items[1].at("email") == "c2@example.com");
   REQUIRE(page.next_cursor);
-  auto rest = f.customers().list({{"region", "north"}, {"limit", 2}, {"cursor", *page.next_cursor}});
+  auto rest =
+      f.customers().list({{"region", "north"}, {"limit", 2}, {"cursor", *page.next_cursor}});
   REQUIRE(rest.items.size() == 1);
   CHECK(rest.items[0].at("email") == "c0@example.com");
   CHECK_FALSE(rest.next_cursor);

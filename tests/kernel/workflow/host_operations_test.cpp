@@ -30,16 +30,17 @@ TEST_CASE("plugins reach intake, linking and impact through host operations") {
   std::string number = intake.at("case").at("number");
   CHECK(table.call("case.find_by_number", {{"number", number}}, plugin).at("id") ==
         intake.at("case").at("id"));
-  json reply = table.call("case.append_message",
-                          {{"number", number}, {"direction", "outbound"}, {"body", "On it"}},
-                          plugin);
+  json reply =
+      table.call("case.append_message",
+                 {{"number", number}, {"direction", "outbound"}, {"body", "On it"}}, plugin);
   CHECK(reply.at("message").at("author") == "plugin:email");
   json problem = table.call("problem.create", {{"title", "Lids"}}, plugin);
   table.call("problem.link_case", {{"problem_id", problem.at("id")}, {"number", number}}, plugin);
   CHECK(table.call("problem.impact", {{"id", problem.at("id")}}, plugin).at("linked_cases") == 1);
   CHECK(table.call("case.list", {{"problem_id", problem.at("id")}}, plugin).at("total") == 1);
-  CHECK(table.call("case.transition", {{"case_id", intake.at("case").at("id")}, {"state", "open"}},
-                   plugin)
+  CHECK(table
+            .call("case.transition", {{"case_id", intake.at("case").at("id")}, {"state", "open"}},
+                  plugin)
             .at("state") == "open");
   CHECK(error_kind([&] { table.call("case.get", json::object(), plugin); }) == ErrorKind::invalid);
   CHECK(error_kind([&] { table.call("case.get", {{"id", 999}}, plugin); }) == ErrorKind::not_found);

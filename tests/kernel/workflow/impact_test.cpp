@@ -26,21 +26,24 @@ struct InstallBase {
     };
     auto asset = [&](const std::string& owner, const std::string& sku, const std::string& batch,
                      const std::string& date, const std::string& region) {
-      return json{{"customer_email", owner + "@example.com"}, {"sku", sku}, {"batch", batch},
-                  {"purchase_date", date}, {"region", region}};
+      return json{{"customer_email", owner + "@example.com"},
+                  {"sku", sku},
+                  {"batch", batch},
+                  {"purchase_date", date},
+                  {"region", region}};
     };
-    for (const char* name : {"ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal"}) customer(name);
-    f.services.assets.bulk_insert(
-        json::array({asset("ann", "KET-1", "B7", "2026-02-10", "north"),
-                     asset("bob", "KET-1", "B8", "2026-03-31", "north"),
-                     asset("cat", "KET-1", "B7", "2026-01-01", "north"),
-                     asset("cat", "KET-1", "B8", "2026-02-01", "north"),
-                     asset("dan", "KET-1", "B7", "2026-02-10", "south"),
-                     asset("eve", "KET-1", "B9", "2026-02-10", "north"),
-                     asset("fay", "KET-2", "B7", "2026-02-10", "north"),
-                     asset("gus", "KET-1", "B7", "2026-04-01", "north"),
-                     asset("hal", "KET-1", "B7", "2026-02-10", "north")}),
-        f.agent);
+    for (const char* name : {"ann", "bob", "cat", "dan", "eve", "fay", "gus", "hal"})
+      customer(name);
+    f.services.assets.bulk_insert(json::array({asset("ann", "KET-1", "B7", "2026-02-10", "north"),
+                                               asset("bob", "KET-1", "B8", "2026-03-31", "north"),
+                                               asset("cat", "KET-1", "B7", "2026-01-01", "north"),
+                                               asset("cat", "KET-1", "B8", "2026-02-01", "north"),
+                                               asset("dan", "KET-1", "B7", "2026-02-10", "south"),
+                                               asset("eve", "KET-1", "B9", "2026-02-10", "north"),
+                                               asset("fay", "KET-2", "B7", "2026-02-10", "north"),
+                                               asset("gus", "KET-1", "B7", "2026-04-01", "north"),
+                                               asset("hal", "KET-1", "B7", "2026-02-10", "north")}),
+                                  f.agent);
     problem = f.problems()
                   .create({{"title", "Lids crack"},
                            {"scope",

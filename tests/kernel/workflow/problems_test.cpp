@@ -25,10 +25,10 @@ std::vector<std::string> event_types(WorkflowFixture& f, std::int64_t problem_id
 
 TEST_CASE("a problem starts proposed with a PRB number and a validated scope") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
-  json problem = f.problems().create(
-      {{"title", "Kettle lids crack"},
-       {"scope", {{"skus", {"KET-1"}}, {"purchase_from", "2026-01-01"}}}},
-      f.agent);
+  json problem =
+      f.problems().create({{"title", "Kettle lids crack"},
+                           {"scope", {{"skus", {"KET-1"}}, {"purchase_from", "2026-01-01"}}}},
+                          f.agent);
   CHECK(problem.at("state") == "proposed");
   CHECK(problem.at("number") == "PRB-000001");
   CHECK(problem.at("scope").at("skus") == json::array({"KET-1"}));
@@ -47,7 +47,8 @@ TEST_CASE("a problem starts proposed with a PRB number and a validated scope") {
 
 TEST_CASE("linking a case writes an event; linking it again is a no-op without one") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
-  auto problem = f.problems().create({{"title", "Lids crack"}}, f.agent).at("id").get<std::int64_t>();
+  auto problem =
+      f.problems().create({{"title", "Lids crack"}}, f.agent).at("id").get<std::int64_t>();
   auto case_id = f.intake_id("ann@example.com");
   json linked = f.problems().link_case(problem, case_id, false, f.agent);
   CHECK(linked.at("changed") == true);
@@ -87,7 +88,8 @@ TEST_CASE("unlinking clears the link once and writes one event") {
   CHECK(f.problems().unlink_case(problem, case_id, f.agent).at("changed") == true);
   CHECK(f.cases().get(case_id).at("problem_id").is_null());
   CHECK(f.problems().unlink_case(problem, case_id, f.agent).at("changed") == false);
-  CHECK(event_types(f, problem) == std::vector<std::string>{"problem.created", "problem.case_linked",
+  CHECK(event_types(f, problem) == std::vector<std::string>{"problem.created",
+                                                            "problem.case_linked",
                                                             "problem.case_unlinked"});
 }
 
@@ -117,8 +119,8 @@ TEST_CASE("a problem walks its lifecycle once a solution and a department exist"
   CHECK_THAT(error_message([&] { f.problems().transition(id, "fix_in_progress", 3, f.agent); }),
              Catch::Contains("set department_id"));
   auto department = f.services.departments.create({{"name", "manufacturing"}}, f.agent);
-  f.problems().update(id, {{"department_id", department.at("id")}, {"root_cause", "mould wear"}},
-                      3, f.agent);
+  f.problems().update(id, {{"department_id", department.at("id")}, {"root_cause", "mould wear"}}, 3,
+                      f.agent);
   CHECK(f.problems().get(id).at("root_cause_at").is_string());
   f.problems().transition(id, "fix_in_progress", 4, f.agent);
   json delivered = f.problems().transition(id, "fix_delivered", 5, f.agent);
@@ -139,13 +141,15 @@ TEST_CASE("problem updates and transitions with a stale revision are refused") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
   auto id = f.problems().create({{"title", "A"}}, f.agent).at("id").get<std::int64_t>();
   f.problems().update(id, {{"severity", "major"}}, 1, f.agent);
-  CHECK(error_kind([&] { f.problems().update(id, {{"severity", "critical"}}, 1, f.agent); }) ==
-        ErrorKind::stale_revision);
+  CHECK(error_kind([&] {
+          f.problems().update(id, {{"severity", "critical"}}, 1, f.agent);
+        }) == ErrorKind::stale_revision);
   CHECK(error_kind([&] { f.problems().transition(id, "investigating", 1, f.agent); }) ==
         ErrorKind::stale_revision);
   CHECK(f.problems().get(id).at("severity") == "major");
-  CHECK(error_kind([&] { f.problems().update(id, {{"department_id", 42}}, 2, f.agent); }) ==
-        ErrorKind::invalid);
+  CHECK(error_kind([&] {
+          f.problems().update(id, {{"department_id", 42}}, 2, f.agent);
+        }) == ErrorKind::invalid);
 }
 
 TEST_CASE("problems are listed by state with an exact total") {
@@ -173,8 +177,7 @@ TEST_CASE("a knowledge_article solution must name an existing article") {
       id, {{"type", "knowledge_article"}, {"summary", "s"}, {"article_id", article.at("id")}},
       std::nullopt, f.agent);
   CHECK(solution.at("revision") == 1);
-  CHECK(f.services.solutions
-            .put(id, {{"type", "refund"}, {"summary", "money back"}}, 1, f.agent)
+  CHECK(f.services.solutions.put(id, {{"type", "refund"}, {"summary", "money back"}}, 1, f.agent)
             .at("revision") == 2);
   CHECK(error_kind([&] {
           f.services.solutions.put(id, {{"type", "recall"}, {"summary", "x"}}, 1, f.agent);

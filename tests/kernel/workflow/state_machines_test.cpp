@@ -16,8 +16,8 @@ namespace {
 using Edges = std::set<std::pair<std::string, std::string>>;
 
 // Written out independently of the implementation's table: the documented lifecycles.
-const Edges kCaseEdges = {{"new", "open"},       {"new", "pending"},     {"new", "resolved"},
-                          {"new", "closed"},     {"open", "pending"},    {"open", "resolved"},
+const Edges kCaseEdges = {{"new", "open"},       {"new", "pending"},      {"new", "resolved"},
+                          {"new", "closed"},     {"open", "pending"},     {"open", "resolved"},
                           {"pending", "open"},   {"pending", "resolved"}, {"resolved", "open"},
                           {"resolved", "closed"}};
 
@@ -65,7 +65,8 @@ TEST_CASE("the case lifecycle allows exactly the documented edges and refuses ev
   check_every_pair(case_lifecycle(), kCaseEdges);
 }
 
-TEST_CASE("the problem lifecycle allows exactly the documented edges and refuses every other pair") {
+TEST_CASE(
+    "the problem lifecycle allows exactly the documented edges and refuses every other pair") {
   check_every_pair(problem_lifecycle(), kProblemEdges);
 }
 

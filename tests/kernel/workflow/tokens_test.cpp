@@ -18,7 +18,8 @@ TEST_CASE("a token's secret is returned once and only its SHA-256 is stored") {
   CHECK(TokenService::hash_secret("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   std::string stored;
-  f.database.db().read([&](soci::session& sql) { sql << "SELECT hash FROM tokens", soci::into(stored); });
+  f.database.db().read(
+      [&](soci::session& sql) { sql << "SELECT hash FROM tokens", soci::into(stored); });
   CHECK(stored == TokenService::hash_secret(secret));
   json other = f.services.tokens.create({{"name", "ci2"}, {"role", "agent"}}, f.agent);
   CHECK(other.at("secret") != secret);
@@ -46,8 +47,9 @@ TEST_CASE("authenticate accepts a live secret and refuses unknown and revoked on
 
 TEST_CASE("token roles are checked and department tokens name their department") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
-  CHECK(error_kind([&] { f.services.tokens.create({{"name", "x"}, {"role", "root"}}, f.agent); }) ==
-        ErrorKind::invalid);
+  CHECK(error_kind([&] {
+          f.services.tokens.create({{"name", "x"}, {"role", "root"}}, f.agent);
+        }) == ErrorKind::invalid);
   CHECK(error_kind([&] {
           f.services.tokens.create({{"name", "x"}, {"role", "department"}}, f.agent);
         }) == ErrorKind::invalid);

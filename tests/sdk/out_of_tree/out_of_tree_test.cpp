@@ -10,11 +10,11 @@
 #include "../../kernel/plugin_host/plugin_host_fixture.hpp"
 #include "plugin_host/plugin_host.hpp"
 
+using Catch::Matchers::Contains;
 using cxloop::config::PluginInstanceConfig;
 using cxloop::plugin_host::PluginCallError;
 using cxloop::plugin_host::PluginHost;
 using cxloop::testing::PluginHostFixture;
-using Catch::Matchers::Contains;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -85,7 +85,8 @@ TEST_CASE("A vendor-built connector from the installed SDK loads and works in th
   auto* connector = host.find("tickets");
   REQUIRE(connector != nullptr);
 
-  const json task = {{"id", 5}, {"title", "Replace manuals of batch 7"}, {"idempotency_key", "t-5"}};
+  const json task = {
+      {"id", 5}, {"title", "Replace manuals of batch 7"}, {"idempotency_key", "t-5"}};
   const json pushed = connector->invoke("push", task);
   CHECK(pushed.at("external_ref") == "OPS-1");
   CHECK(connector->invoke("push", task).at("external_ref") == "OPS-1");  // idempotent
@@ -101,10 +102,9 @@ TEST_CASE("A vendor-built connector from the installed SDK loads and works in th
   polled = connector->invoke("poll", json{{"refs", {"OPS-1"}}});
   CHECK(polled.at("statuses")[0].at("status") == "done");
 
-  CHECK_THROWS_WITH(
-      connector->invoke("update", json{{"task", {{"external_ref", "OPS-1"}}},
-                                       {"change", {{"status", "finished"}}}}),
-      Contains("must be open, in_progress, done or rejected"));
+  CHECK_THROWS_WITH(connector->invoke("update", json{{"task", {{"external_ref", "OPS-1"}}},
+                                                     {"change", {{"status", "finished"}}}}),
+                    Contains("must be open, in_progress, done or rejected"));
 
   // The manifest's schema guards the settings before the plugin runs.
   PluginHost strict(f.env(), {plugins.string()});

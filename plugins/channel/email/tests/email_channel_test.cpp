@@ -373,9 +373,13 @@ TEST_CASE("Raw 8-bit ISO-8859-1 mail through the mailgate is decoded, not refuse
   EmailTestServer t(settings());
   const std::string from = customer("eightbit");
   // \xFC is "ü" in ISO-8859-1 and not valid UTF-8 on its own.
-  const std::string raw = "From: Kunde <" + from + ">\r\n"
-                          "Subject: Gr\xFC\xDF" "e\r\n"
-                          "Message-ID: " + unique_id("eightbit") + "\r\n"
+  const std::string raw = "From: Kunde <" + from +
+                          ">\r\n"
+                          "Subject: Gr\xFC\xDF"
+                          "e\r\n"
+                          "Message-ID: " +
+                          unique_id("eightbit") +
+                          "\r\n"
                           "MIME-Version: 1.0\r\n"
                           "Content-Type: text/plain; charset=ISO-8859-1\r\n"
                           "Content-Transfer-Encoding: 8bit\r\n\r\n"

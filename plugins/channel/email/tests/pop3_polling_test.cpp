@@ -118,7 +118,7 @@ TEST_CASE("A polled mail that cannot be read is quarantined before it leaves the
 
   // The quarantine holds customers' mail: the kernel guards /plugins/ routes with a token.
   CHECK(t.http("GET", "/plugins/email/quarantine", "", {}).status == 401);
-  CHECK(t.http("GET", "/plugins/email/quarantine", "",
-               {{"Authorization", "Bearer cxl_not_a_token"}})
-            .status == 401);
+  CHECK(
+      t.http("GET", "/plugins/email/quarantine", "", {{"Authorization", "Bearer cxl_not_a_token"}})
+          .status == 401);
 }

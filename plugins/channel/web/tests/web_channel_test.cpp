@@ -104,8 +104,8 @@ TEST_CASE("a form post creates a case for the customer with that email") {
 
 TEST_CASE("a phone number on the form joins the customer to their SMS contacts") {
   ChannelServer server({plugin_instance("web", "web", web_settings())});
-  HttpResult first = post_form(server, {{"email", "cy@example.com"},
-                                        {"description", "Blender is loud"}});
+  HttpResult first =
+      post_form(server, {{"email", "cy@example.com"}, {"description", "Blender is loud"}});
   REQUIRE(first.status == 200);
   HttpResult second = post_form(server, {{"email", "cy@example.com"},
                                          {"phone", "+44 7700 900123"},
@@ -117,9 +117,8 @@ TEST_CASE("a phone number on the form joins the customer to their SMS contacts")
   json customer = server.api_json(
       "GET", "/api/v1/customers/" + std::to_string(cases[0].at("customer_id").get<long>()));
   CHECK(customer.at("phone") == "+447700900123");
-  HttpResult bad = post_form(server, {{"email", "cy@example.com"},
-                                      {"phone", "call me"},
-                                      {"description", "Still loud"}});
+  HttpResult bad = post_form(
+      server, {{"email", "cy@example.com"}, {"phone", "call me"}, {"description", "Still loud"}});
   CHECK(bad.status == 400);
   CHECK_THAT(bad.body, Catch::Contains("phone"));
 }

@@ -187,20 +187,19 @@ struct Adapter {
 // Registers ClassName (derived from ChannelPlugin, ConnectorPlugin, AnalyticsPlugin or
 // NotifierPlugin, constructible from cxloop::sdk::Host) as the library's plugin. name and
 // version must equal the manifest's; use it once per library, at namespace scope.
-#define CXLOOP_PLUGIN(ClassName, plugin_name, plugin_kind, plugin_version)                    \
-  static_assert(std::is_base_of<::cxloop::sdk::Plugin, ClassName>::value,                   \
-                #ClassName " must derive from a cxloop::sdk plugin kind class");              \
-  static_assert(std::is_constructible<ClassName, ::cxloop::sdk::Host>::value,               \
-                #ClassName " needs a constructor taking cxloop::sdk::Host");                  \
-  static_assert(::cxloop::sdk::detail::same_text(ClassName::kind_name, plugin_kind),         \
+#define CXLOOP_PLUGIN(ClassName, plugin_name, plugin_kind, plugin_version)                     \
+  static_assert(std::is_base_of<::cxloop::sdk::Plugin, ClassName>::value,                      \
+                #ClassName " must derive from a cxloop::sdk plugin kind class");               \
+  static_assert(std::is_constructible<ClassName, ::cxloop::sdk::Host>::value,                  \
+                #ClassName " needs a constructor taking cxloop::sdk::Host");                   \
+  static_assert(::cxloop::sdk::detail::same_text(ClassName::kind_name, plugin_kind),           \
                 "the kind given to CXLOOP_PLUGIN differs from the base class of " #ClassName); \
-  extern "C" __attribute__((visibility("default"))) const cxloop_plugin_api*                 \
-  CXLOOP_SDK_ENTRY_NAME(uint32_t host_abi_major, uint32_t host_abi_minor) {                  \
-    /* The host checks versions from the table; the arguments let a future SDK adapt. */     \
-    (void)host_abi_major;                                                                    \
-    (void)host_abi_minor;                                                                    \
-    static const cxloop_plugin_api table =                                                   \
-        ::cxloop::sdk::detail::Adapter<ClassName>::table(plugin_name, plugin_kind,           \
-                                                         plugin_version);                    \
-    return &table;                                                                           \
+  extern "C" __attribute__((visibility("default"))) const cxloop_plugin_api*                   \
+  CXLOOP_SDK_ENTRY_NAME(uint32_t host_abi_major, uint32_t host_abi_minor) {                    \
+    /* The host checks versions from the table; the arguments let a future SDK adapt. */       \
+    (void)host_abi_major;                                                                      \
+    (void)host_abi_minor;                                                                      \
+    static const cxloop_plugin_api table = ::cxloop::sdk::detail::Adapter<ClassName>::table(   \
+        plugin_name, plugin_kind, plugin_version);                                             \
+    return &table;                                                                             \
   }

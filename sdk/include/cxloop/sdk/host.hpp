@@ -42,12 +42,10 @@ class Host {
                    const json& labels = json::object()) const {
     metric(CXLOOP_METRIC_COUNTER_ADD, name, labels, value);
   }
-  void gauge_set(const std::string& name, double value,
-                 const json& labels = json::object()) const {
+  void gauge_set(const std::string& name, double value, const json& labels = json::object()) const {
     metric(CXLOOP_METRIC_GAUGE_SET, name, labels, value);
   }
-  void observe(const std::string& name, double seconds,
-               const json& labels = json::object()) const {
+  void observe(const std::string& name, double seconds, const json& labels = json::object()) const {
     metric(CXLOOP_METRIC_OBSERVE, name, labels, seconds);
   }
 
@@ -115,8 +113,8 @@ class Host {
  private:
   void check(cxloop_status status, const std::string& what) const {
     if (status == CXLOOP_OK) return;
-    throw HostError(status, what + " failed (" + status_name(status) +
-                                "): " + api_->last_error(api_->context));
+    throw HostError(
+        status, what + " failed (" + status_name(status) + "): " + api_->last_error(api_->context));
   }
   // Copies a host-allocated string and releases it with the host's free_string.
   std::string take(char* text) const {

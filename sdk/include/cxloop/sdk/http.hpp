@@ -16,7 +16,7 @@ namespace cxloop::sdk {
 struct HttpRequest {
   std::string method;
   std::string path;
-  std::map<std::string, std::string> params;   // captures of the route pattern
+  std::map<std::string, std::string> params;  // captures of the route pattern
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
@@ -43,12 +43,18 @@ struct HttpRequest {
     int bits = 0;
     for (unsigned char c : text) {
       int value;
-      if (c >= 'A' && c <= 'Z') value = c - 'A';
-      else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-      else if (c >= '0' && c <= '9') value = c - '0' + 52;
-      else if (c == '+') value = 62;
-      else if (c == '/') value = 63;
-      else continue;
+      if (c >= 'A' && c <= 'Z')
+        value = c - 'A';
+      else if (c >= 'a' && c <= 'z')
+        value = c - 'a' + 26;
+      else if (c >= '0' && c <= '9')
+        value = c - '0' + 52;
+      else if (c == '+')
+        value = 62;
+      else if (c == '/')
+        value = 63;
+      else
+        continue;
       buffer = (buffer << 6) | static_cast<unsigned int>(value);
       bits += 6;
       if (bits >= 8) {
@@ -59,9 +65,8 @@ struct HttpRequest {
     return out;
   }
   nlohmann::json to_json() const {
-    return {{"method", method}, {"path", path},       {"params", params},
-            {"query", query},   {"headers", headers}, {"body", body},
-            {"remote_addr", remote_addr}};
+    return {{"method", method},   {"path", path}, {"params", params},          {"query", query},
+            {"headers", headers}, {"body", body}, {"remote_addr", remote_addr}};
   }
   // The value of a header (name in lower case), or nullopt.
   std::optional<std::string> header(const std::string& name) const {

@@ -33,9 +33,8 @@ class Plugin {
   // A request on a route registered with host().register_route. May run on many HTTP threads
   // at once.
   virtual Response handle_http(const HttpRequest& request) {
-    throw Error(CXLOOP_ERR_UNSUPPORTED,
-                "the plugin registered " + request.method + " " + request.path +
-                    " but does not override handle_http");
+    throw Error(CXLOOP_ERR_UNSUPPORTED, "the plugin registered " + request.method + " " +
+                                            request.path + " but does not override handle_http");
   }
 
   // A kind-specific operation or dispatched outbox work. Kind classes map their operations

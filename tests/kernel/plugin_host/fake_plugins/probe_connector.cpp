@@ -14,7 +14,8 @@ class ProbeConnector : public probe::Probe<cxloop::sdk::ConnectorPlugin> {
   probe::json poll(const std::vector<std::string>& refs) override {
     probe::json statuses = probe::json::array();
     for (const auto& ref : refs) {
-      if (host().kv_get("task:" + ref)) statuses.push_back({{"external_ref", ref}, {"status", "open"}});
+      if (host().kv_get("task:" + ref))
+        statuses.push_back({{"external_ref", ref}, {"status", "open"}});
     }
     return statuses;
   }
