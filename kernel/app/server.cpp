@@ -28,6 +28,8 @@
 #include "repository/kv_store.hpp"
 #include "repository/migrations.hpp"
 #include "repository/outbox.hpp"
+
+#include <nlohmann/json.hpp>
 #include "workflow/operation_table.hpp"
 
 namespace cxloop::app {
@@ -149,6 +151,19 @@ void Server::start() {
     dispatcher_ = std::make_unique<plugin_host::OutboxDispatcher>(
         *outbox_, *plugins_, *metrics_, config_.node_name, config_.workers.outbox_threads,
         config_.workers.outbox_poll);
+    // A reply whose delivery was given up on is marked failed on its case's thread, where
+    // agents look, not only in the dead-letter list.
+    dispatcher_->on_dead([this](const repository::OutboxItem& item, const std::string& error) {
+      if (item.operation != "deliver") return;
+      auto payload = nlohmann::json::parse(item.payload_json, nullptr, false);
+      if (!payload.is_object() || !payload.contains("message")) return;
+      domain_->cases.set_delivery(
+          {{"message_id", payload["message"].at("id")},
+           {"delivery_state", "failed"},
+           {"error", "delivery through '" + item.target + "' was given up after " +
+                         std::to_string(item.attempts + 1) + " attempt(s): " + error}},
+          workflow::Actor{"system", "system"});
+    });
     dispatcher_->start();
 
     http_ = std::make_unique<http::HttpServer>(config_.http, *router_, *metrics_);

@@ -113,7 +113,14 @@ void OutboxDispatcher::dispatch(const repository::OutboxItem& item) {
     logger.warning("outbox item %s (%s for %s, attempt %s) %s: %s", std::to_string(item.id),
                    item.operation, item.target, std::to_string(item.attempts + 1),
                    std::string(dead ? "is dead" : "will be retried"), error);
-    outbox_.fail(item.id, error, dead);
+    if (outbox_.fail(item.id, error, dead) && on_dead_) {
+      try {
+        on_dead_(item, error);
+      } catch (const std::exception& e) {
+        logger.error("recording the dead outbox item %s failed: %s", std::to_string(item.id),
+                     std::string(e.what()));
+      }
+    }
   };
 
   PluginInstance* instance = plugins_.find(item.target);

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -49,6 +50,13 @@ class OutboxDispatcher {
   // many were dispatched (for tests and `cxloopctl`, which run no workers).
   std::size_t dispatch_due();
 
+  // Called once when an item becomes dead (retries exhausted or a permanent failure), so the
+  // kernel can record the outcome where people look (a reply's delivery state). Set before
+  // start(); exceptions from it are logged, never propagated.
+  using DeadHandler =
+      std::function<void(const repository::OutboxItem& item, const std::string& error)>;
+  void on_dead(DeadHandler handler) { on_dead_ = std::move(handler); }
+
   // How long a claimed item stays ours; a node that dies mid-item releases it by expiry.
   static constexpr std::chrono::seconds lease{300};
 
@@ -64,6 +72,7 @@ class OutboxDispatcher {
   std::string node_;
   int threads_;
   std::chrono::milliseconds poll_;
+  DeadHandler on_dead_;
 
   std::mutex mutex_;
   std::condition_variable wakeup_;

@@ -154,11 +154,12 @@ void Outbox::complete(std::int64_t id) {
     throw std::invalid_argument("outbox item " + std::to_string(id) + " does not exist");
 }
 
-void Outbox::fail(std::int64_t id, const std::string& error, bool permanent) {
+bool Outbox::fail(std::int64_t id, const std::string& error, bool permanent) {
   const long long key = id;
   const auto now_tp = Clock::now();
   const std::string now = to_rfc3339(now_tp);
   bool found = true;
+  bool dead = false;
   db_.write([&](soci::session& sql) {
     int attempts = 0;
     sql << "SELECT attempts FROM outbox WHERE id = :id", soci::use(key), soci::into(attempts);
@@ -167,6 +168,7 @@ void Outbox::fail(std::int64_t id, const std::string& error, bool permanent) {
       return;
     }
     if (permanent || attempts >= policy_.max_attempts) {
+      dead = true;
       sql << "UPDATE outbox SET state = 'dead', last_error = :e, claimed_by = NULL, "
              "lease_until = NULL, updated_at = :u WHERE id = :id",
           soci::use(error), soci::use(now), soci::use(key);
@@ -178,6 +180,7 @@ void Outbox::fail(std::int64_t id, const std::string& error, bool permanent) {
         soci::use(error), soci::use(next), soci::use(now), soci::use(key);
   });
   if (!found) throw std::invalid_argument("outbox item " + std::to_string(id) + " does not exist");
+  return dead;
 }
 
 std::vector<OutboxItem> Outbox::dead(int limit) const {

@@ -58,8 +58,8 @@ class Outbox {
   std::vector<OutboxItem> claim(const std::string& node, int limit, std::chrono::seconds lease);
   void complete(std::int64_t id);
   // Records a failed attempt: retried after an exponential backoff, or dead once
-  // max_attempts is reached or permanent is true.
-  void fail(std::int64_t id, const std::string& error, bool permanent);
+  // max_attempts is reached or permanent is true. Returns true when the item is now dead.
+  bool fail(std::int64_t id, const std::string& error, bool permanent);
   // Dead items for the admin API, newest first.
   std::vector<OutboxItem> dead(int limit) const;
   std::optional<OutboxItem> find(std::int64_t id) const;

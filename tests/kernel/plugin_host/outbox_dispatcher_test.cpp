@@ -91,6 +91,19 @@ TEST_CASE("An INVALID or UNSUPPORTED answer makes the item dead at once") {
   CHECK_FALSE(item.last_error.empty());
 }
 
+TEST_CASE("The dead handler hears once about an item that died, never about a retry") {
+  Dispatching d;
+  std::vector<std::pair<std::int64_t, std::string>> dead;
+  d.dispatcher.on_dead(
+      [&](const OutboxItem& item, const std::string& error) { dead.emplace_back(item.id, error); });
+  REQUIRE(d.f.outbox->enqueue("tracker", "probe.unavailable", "{}", "key-1"));
+  REQUIRE(d.f.outbox->enqueue("tracker", "probe.invalid", "{}", "key-2"));
+  d.dispatcher.dispatch_due();
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].first == 2);
+  CHECK_FALSE(dead[0].second.empty());
+}
+
 TEST_CASE("An item for an instance that is not running waits for a retry") {
   Dispatching d;
   REQUIRE(d.f.outbox->enqueue("ghost", "push", "{}", "key-1"));
