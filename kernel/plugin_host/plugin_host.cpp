@@ -312,6 +312,7 @@ void PluginHost::shutdown() {
       loaded.gate->target = nullptr;
       loaded.instance.reset();
     }
+    loaded.status.state = "stopped";
     env_.metrics.gauge_set("cxloop_plugin_up", kUpHelp,
                            {{"instance", loaded.status.instance}, {"kind", loaded.status.kind}},
                            0.0);

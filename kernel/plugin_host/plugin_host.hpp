@@ -20,7 +20,7 @@ namespace cxloop::plugin_host {
 
 struct PluginStatus {
   std::string instance, plugin, kind, version;
-  std::string state;  // running | failed | disabled
+  std::string state;  // running | failed | disabled | stopped (after shutdown)
   std::string stage;  // manifest | open | symbol | abi | config | init, or empty
   std::string error;
   bool required = false;

@@ -242,6 +242,7 @@ TEST_CASE("Shutdown destroys instances and their routes answer 503 afterwards") 
   CHECK(f.request("GET", "/plugins/tracker/greeting").status == 200);
   host.shutdown();
   CHECK(host.find("tracker") == nullptr);
+  CHECK(host.statuses().at(0).state == "stopped");
   const auto response = f.request("GET", "/plugins/tracker/greeting");
   CHECK(response.status == 503);
   CHECK_THAT(response.body, Contains("tracker") && Contains("not running"));
