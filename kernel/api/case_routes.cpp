@@ -55,14 +55,8 @@ void register_case_routes(SecuredRoutes& routes, IdempotencyStore& idempotency,
              });
   routes.add("POST", "/api/v1/cases/{id}/transition", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
-               auto body = parse_object_body(request);
-               reject_unknown_fields(body, {"state"});
-               if (!body.contains("state") || !body["state"].is_string()) {
-                 throw http::ApiError::bad_request(
-                     "send the target state as a string, e.g. {\"state\": \"open\"}", "/state");
-               }
                return json_response(
-                   200, cases.transition(case_id(request, cases), body["state"].get<std::string>(),
+                   200, cases.transition(case_id(request, cases), transition_target(request),
                                          if_match_revision(request), actor_of(who)));
              });
   routes.add("GET", "/api/v1/cases/{id}/messages", {Role::agent},

@@ -1,7 +1,5 @@
 #include "api/idempotency.hpp"
 
-#include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
 #include <soci/soci.h>
 
 #include <chrono>
@@ -9,6 +7,7 @@
 
 #include "http/api_error.hpp"
 #include "repository/database.hpp"
+#include "repository/migrations.hpp"
 
 namespace cxloop::api {
 
@@ -19,13 +18,7 @@ constexpr int kInProgress = 0;
 constexpr std::time_t kAbandonedAfterSeconds = 120;
 
 std::string request_hash(const http::HttpRequest& request) {
-  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-  engine.update(request.method);
-  engine.update('\n');
-  engine.update(request.path);
-  engine.update('\n');
-  engine.update(request.body);
-  return Poco::DigestEngine::digestToHex(engine.digest());
+  return repository::sha256_hex(request.method + '\n' + request.path + '\n' + request.body);
 }
 
 void check_key(const std::string& key) {

@@ -8,6 +8,7 @@
 #include "http/api_error.hpp"
 #include "repository/event_log.hpp"
 #include "workflow/domain_services.hpp"
+#include "workflow/field_rules.hpp"
 #include "workflow/impact.hpp"
 #include "workflow/problems.hpp"
 #include "workflow/solutions.hpp"
@@ -63,30 +64,18 @@ void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
                                     problems.update(problem_id(request, problems), body,
                                                     if_match_revision(request), actor_of(who)));
              });
-  routes.add(
-      "POST", "/api/v1/problems/{id}/transition", {Role::agent},
-      [&](http::HttpRequest& request, const Principal& who) {
-        auto body = parse_object_body(request);
-        reject_unknown_fields(body, {"state"});
-        if (!body.contains("state") || !body["state"].is_string()) {
-          throw http::ApiError::bad_request(
-              "send the target state as a string, e.g. {\"state\": \"investigating\"}", "/state");
-        }
-        return json_response(200, problems.transition(problem_id(request, problems),
-                                                      body["state"].get<std::string>(),
-                                                      if_match_revision(request), actor_of(who)));
-      });
+  routes.add("POST", "/api/v1/problems/{id}/transition", {Role::agent},
+             [&](http::HttpRequest& request, const Principal& who) {
+               return json_response(
+                   200,
+                   problems.transition(problem_id(request, problems), transition_target(request),
+                                       if_match_revision(request), actor_of(who)));
+             });
   routes.add("POST", "/api/v1/problems/{id}/cases", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                auto body = parse_object_body(request);
-               reject_unknown_fields(body, {"case_id", "move"});
-               bool move = false;
-               if (body.contains("move")) {
-                 if (!body["move"].is_boolean()) {
-                   throw http::ApiError::bad_request("'move' must be true or false", "/move");
-                 }
-                 move = body["move"].get<bool>();
-               }
+               workflow::require_object(body, {"case_id", "move"}, "case link");
+               bool move = workflow::optional_bool(body, "move").value_or(false);
                auto result = problems.link_case(problem_id(request, problems),
                                                 required_id(body, "case_id"), move, actor_of(who));
                return json_response(200, result);

@@ -51,20 +51,4 @@ nlohmann::json parse_object_body(const http::HttpRequest& request) {
   return body;
 }
 
-void reject_unknown_fields(const nlohmann::json& object, std::initializer_list<const char*> allowed,
-                           const std::string& base) {
-  if (!object.is_object()) return;
-  for (const auto& item : object.items()) {
-    bool known = std::any_of(allowed.begin(), allowed.end(),
-                             [&](const char* name) { return item.key() == name; });
-    if (!known) {
-      std::string list;
-      for (const char* name : allowed) list += std::string(list.empty() ? "" : ", ") + name;
-      throw http::ApiError::bad_request(
-          "unknown field '" + item.key() + "'; the fields allowed here are: " + list,
-          base + "/" + item.key());
-    }
-  }
-}
-
 }  // namespace cxloop::api

@@ -4,7 +4,9 @@
 
 #include "api/auth.hpp"
 #include "api/domain_routes.hpp"
+#include "api/request_body.hpp"
 #include "http/api_error.hpp"
+#include "workflow/field_rules.hpp"
 
 namespace cxloop::api {
 
@@ -63,6 +65,12 @@ std::int64_t query_integer(const http::HttpRequest& request, const std::string& 
         "/query/" + name);
   }
   return std::stoll(*value);
+}
+
+std::string transition_target(const http::HttpRequest& request) {
+  auto body = parse_object_body(request);
+  workflow::require_object(body, {"state"}, "transition");
+  return workflow::required_text(body, "state", 40);
 }
 
 nlohmann::json query_object(const http::HttpRequest& request) {

@@ -29,6 +29,9 @@ std::int64_t path_id(const http::HttpRequest& request, const std::string& name);
 std::int64_t query_integer(const http::HttpRequest& request, const std::string& name,
                            std::int64_t fallback);
 
+// The target state of a POST .../transition request: the body {"state": "..."}, nothing else.
+std::string transition_target(const http::HttpRequest& request);
+
 // Query parameters as a JSON object of strings, for the services' list filters.
 nlohmann::json query_object(const http::HttpRequest& request);
 

@@ -6,28 +6,6 @@
 
 namespace cxloop::plugin_host {
 
-const char* status_name(cxloop_status status) {
-  switch (status) {
-    case CXLOOP_OK:
-      return "ok";
-    case CXLOOP_ERR_INVALID:
-      return "invalid";
-    case CXLOOP_ERR_NOT_FOUND:
-      return "not_found";
-    case CXLOOP_ERR_CONFLICT:
-      return "conflict";
-    case CXLOOP_ERR_UNAVAILABLE:
-      return "unavailable";
-    case CXLOOP_ERR_UNSUPPORTED:
-      return "unsupported";
-    case CXLOOP_ERR_FORBIDDEN:
-      return "forbidden";
-    case CXLOOP_ERR_INTERNAL:
-      return "internal";
-  }
-  return "unknown";
-}
-
 std::unique_ptr<PluginInstance> PluginInstance::create(std::string name,
                                                        const cxloop_plugin_api* api,
                                                        std::unique_ptr<HostServices> services) {
@@ -55,7 +33,7 @@ std::string PluginInstance::finish(const char* what, cxloop_status status, char*
   if (status != CXLOOP_OK) {
     const char* error = api_->last_error(handle_);
     throw PluginCallError(status, "plugin instance '" + name_ + "' " + what + " failed (" +
-                                      status_name(status) +
+                                      cxloop_status_name(status) +
                                       "): " + (error != nullptr && *error ? error : "no message"));
   }
   return text;

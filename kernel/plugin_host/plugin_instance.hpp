@@ -27,9 +27,6 @@ class PluginCallError : public std::runtime_error {
   cxloop_status status_;
 };
 
-// Lower-case name of a status ("unavailable"), for messages and metric labels.
-const char* status_name(cxloop_status status);
-
 class PluginInstance {
  public:
   // Calls api->create with services' host table. Throws std::runtime_error carrying the

@@ -1,8 +1,8 @@
 #include "workflow/tokens.hpp"
 
-#include <Poco/DigestEngine.h>
+#include "repository/migrations.hpp"
+
 #include <Poco/RandomStream.h>
-#include <Poco/SHA2Engine.h>
 
 #include <soci/soci.h>
 
@@ -42,9 +42,7 @@ std::string new_secret() {
 }  // namespace
 
 std::string TokenService::hash_secret(const std::string& secret) {
-  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-  engine.update(secret);
-  return Poco::DigestEngine::digestToHex(engine.digest());
+  return repository::sha256_hex(secret);
 }
 
 nlohmann::json TokenService::create(const nlohmann::json& in, const Actor& actor) {

@@ -1,33 +1,9 @@
 #include "chat_widget.hpp"
 
+#include "html_escape.hpp"
+
 namespace cxloop::plugins::chat {
 namespace {
-
-std::string escape_html(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 const char* const kPageStart = R"HTML(<!doctype html>
 <html lang="en">
@@ -154,7 +130,7 @@ const char* const kPageEnd = R"HTML(</h1>
 }  // namespace
 
 std::string chat_widget_html(const std::string& title) {
-  const std::string heading = escape_html(title);
+  const std::string heading = channels::html_escape(title);
   return std::string(kPageStart) + heading + kPageMiddle + heading + kPageEnd;
 }
 

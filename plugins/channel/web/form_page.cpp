@@ -20,33 +20,6 @@ std::string document(const std::string& title, const std::string& body) {
 
 }  // namespace
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string render_form(const FormPage& page, const std::string& submission_id,
                         const std::string& case_number) {
   std::string body = "<h1>" + html_escape(page.title) + "</h1>\n";

@@ -3,6 +3,8 @@
 // assistive technology) and the pages answering a form post.
 #pragma once
 
+#include "html_escape.hpp"
+
 #include <string>
 #include <vector>
 
@@ -32,6 +34,6 @@ std::string render_thanks(const FormPage& page, const std::string& case_number);
 // The answer to a form post that was refused, saying what to fix.
 std::string render_refusal(const FormPage& page, const std::string& reason);
 
-std::string html_escape(const std::string& text);
+using channels::html_escape;
 
 }  // namespace cxloop::channels::web

@@ -39,6 +39,29 @@ typedef enum cxloop_status {
   CXLOOP_ERR_INTERNAL = 7     /* a bug or an unexpected failure */
 } cxloop_status;
 
+/* Stable lower-case name of a status, for messages and logs. */
+static inline const char* cxloop_status_name(cxloop_status status) {
+  switch (status) {
+    case CXLOOP_OK:
+      return "ok";
+    case CXLOOP_ERR_INVALID:
+      return "invalid";
+    case CXLOOP_ERR_NOT_FOUND:
+      return "not_found";
+    case CXLOOP_ERR_CONFLICT:
+      return "conflict";
+    case CXLOOP_ERR_UNAVAILABLE:
+      return "unavailable";
+    case CXLOOP_ERR_UNSUPPORTED:
+      return "unsupported";
+    case CXLOOP_ERR_FORBIDDEN:
+      return "forbidden";
+    case CXLOOP_ERR_INTERNAL:
+      return "internal";
+  }
+  return "unknown";
+}
+
 typedef enum cxloop_log_level {
   CXLOOP_LOG_TRACE = 0,
   CXLOOP_LOG_DEBUG = 1,

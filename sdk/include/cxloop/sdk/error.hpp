@@ -31,26 +31,6 @@ class HostError : public Error {
 };
 
 // Stable lower-case name of a status, for messages and logs.
-inline const char* status_name(cxloop_status status) {
-  switch (status) {
-    case CXLOOP_OK:
-      return "ok";
-    case CXLOOP_ERR_INVALID:
-      return "invalid";
-    case CXLOOP_ERR_NOT_FOUND:
-      return "not_found";
-    case CXLOOP_ERR_CONFLICT:
-      return "conflict";
-    case CXLOOP_ERR_UNAVAILABLE:
-      return "unavailable";
-    case CXLOOP_ERR_UNSUPPORTED:
-      return "unsupported";
-    case CXLOOP_ERR_FORBIDDEN:
-      return "forbidden";
-    case CXLOOP_ERR_INTERNAL:
-      return "internal";
-  }
-  return "unknown";
-}
+inline const char* status_name(cxloop_status status) { return cxloop_status_name(status); }
 
 }  // namespace cxloop::sdk
