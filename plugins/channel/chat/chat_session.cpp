@@ -1,5 +1,7 @@
 #include "chat_session.hpp"
 
+#include "text.hpp"
+
 #include <Poco/Buffer.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
@@ -8,6 +10,8 @@
 #include "chat_hub.hpp"
 
 namespace cxloop::plugins::chat {
+
+using channels::trimmed;
 namespace {
 
 constexpr std::size_t kMaxName = 200;
@@ -23,13 +27,6 @@ bool plausible_email(const std::string& email) {
   const auto at = email.find('@');
   return at != std::string::npos && at > 0 && at + 1 < email.size() &&
          email.find_first_of(" \t\r\n<>,;\"") == std::string::npos;
-}
-
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
 }
 
 // What the customer should do about a refused host call.

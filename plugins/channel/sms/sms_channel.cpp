@@ -11,6 +11,7 @@
 #include "form_fields.hpp"
 #include "gateway_client.hpp"
 #include "sms_segments.hpp"
+#include "text.hpp"
 #include "webhook_signature.hpp"
 
 namespace cxloop::channels::sms {
@@ -36,21 +37,6 @@ Response problem(int status, const std::string& title, const std::string& detail
       status, {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}});
   r.headers["content-type"] = "application/problem+json";
   return r;
-}
-
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-// The first words of the text, cut at a character boundary, for a case subject.
-std::string excerpt(const std::string& text, std::size_t max_bytes) {
-  std::string line = trimmed(text.substr(0, text.find('\n')));
-  if (line.size() <= max_bytes) return line;
-  std::size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-  return line.substr(0, cut) + "…";
 }
 
 }  // namespace
@@ -151,14 +137,14 @@ class SmsChannel : public cxloop::sdk::ChannelPlugin {
                 {"threaded", true},
                 {"duplicate", appended.at("duplicate")}};
     } else {
-      json created =
-          host().call("case.intake", {{"channel", channel},
-                                      {"external_ref", sid},
-                                      {"customer_id", customer_id},
-                                      {"subject", "SMS from " + from + ": " + excerpt(body, 80)},
-                                      {"body", body},
-                                      {"author", from},
-                                      {"attributes", attributes}});
+      json created = host().call(
+          "case.intake", {{"channel", channel},
+                          {"external_ref", sid},
+                          {"customer_id", customer_id},
+                          {"subject", "SMS from " + from + ": " + channels::first_line(body, 80)},
+                          {"body", body},
+                          {"author", from},
+                          {"attributes", attributes}});
       answer = {{"case", created.at("case").at("number")},
                 {"message_id", created.at("message").is_object() ? created.at("message").at("id")
                                                                  : json(nullptr)},
@@ -222,7 +208,7 @@ class SmsChannel : public cxloop::sdk::ChannelPlugin {
       // The gateway refused this message (bad number, auth): retrying cannot help.
       report(message_id, "failed", "",
              "SMS gateway refused the reply with HTTP " + std::to_string(reply.status) + ": " +
-                 excerpt(reply.body, 300));
+                 channels::first_line(reply.body, 300));
       return {{"state", "failed"}};
     }
     const std::string gateway_id = gateway_message_id(reply.body);

@@ -15,6 +15,7 @@
 #include "form_fields.hpp"
 #include "form_page.hpp"
 #include "rate_limiter.hpp"
+#include "text.hpp"
 
 namespace cxloop::channels::web {
 namespace {
@@ -27,12 +28,6 @@ using cxloop::sdk::Response;
 const std::vector<std::string> kFields = {"name",        "email",         "phone",
                                           "product",     "order_number",  "description",
                                           "case_number", "submission_id", "website"};
-
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -56,14 +51,6 @@ struct Submission {
     return it == fields.end() ? std::string() : trimmed(it->second);
   }
 };
-
-std::string first_line(const std::string& text, std::size_t max_bytes) {
-  std::string line = trimmed(text.substr(0, text.find('\n')));
-  if (line.size() <= max_bytes) return line;
-  std::size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-  return line.substr(0, cut) + "…";
-}
 
 }  // namespace
 
