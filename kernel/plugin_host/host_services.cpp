@@ -131,17 +131,17 @@ json event_json(const events::Event& event) {
           {"actor", event.actor}, {"at", event.at},     {"data", data}};
 }
 
-// JSON text must be UTF-8, request bodies need not be (raw 8-bit mail, binary uploads): such
-// a body crosses the ABI base64-encoded with "body_encoding": "base64", and the SDK decodes
-// it, so plugins always see the bytes that arrived.
-json request_json(const http::HttpRequest& request) {
+// The request document a plugin's handle_http receives, as JSON text. JSON text must be
+// UTF-8 and request bodies need not be (raw 8-bit mail, binary uploads): such a body crosses
+// the ABI base64-encoded with "body_encoding": "base64", and the SDK decodes it, so plugins
+// always see the bytes that arrived. The common case is serialised once.
+std::string request_text(const http::HttpRequest& request) {
   json out = {{"method", request.method},   {"path", request.path},
               {"params", request.params},   {"query", request.query},
-              {"headers", request.headers}, {"remote_addr", request.remote_addr}};
-  json body = request.body;
+              {"headers", request.headers}, {"remote_addr", request.remote_addr},
+              {"body", request.body}};
   try {
-    (void)body.dump();
-    out["body"] = std::move(body);
+    return out.dump();
   } catch (const json::type_error&) {
     std::ostringstream encoded;
     Poco::Base64Encoder encoder(encoded);
@@ -150,8 +150,8 @@ json request_json(const http::HttpRequest& request) {
     encoder.close();
     out["body"] = encoded.str();
     out["body_encoding"] = "base64";
+    return out.dump();
   }
-  return out;
 }
 
 http::HttpResponse plugin_failure_response(const PluginCallError& error, const std::string& path,
@@ -448,7 +448,7 @@ cxloop_status HostServices::register_route(const char* method_text, const char* 
               request.path);
         }
         try {
-          return response_from_json(gate->target->handle_http(request_json(request).dump()));
+          return response_from_json(gate->target->handle_http(request_text(request)));
         } catch (const PluginCallError& error) {
           return plugin_failure_response(error, request.path, logger);
         } catch (const std::exception& error) {
