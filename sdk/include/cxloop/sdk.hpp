@@ -16,3 +16,4 @@
 #include "cxloop/sdk/http.hpp"
 #include "cxloop/sdk/kinds.hpp"
 #include "cxloop/sdk/plugin.hpp"
+#include "cxloop/sdk/status_map.hpp"
