@@ -2,9 +2,9 @@
 
 #include <Poco/String.h>
 
-#include "charset_converter.hpp"
-#include "inbound_email.hpp"
-#include "mail_rejection.hpp"
+#include "mail/charset_converter.hpp"
+#include "mail/inbound_email.hpp"
+#include "mail/mail_rejection.hpp"
 
 namespace cxloop::plugins::email {
 namespace {
@@ -30,7 +30,7 @@ sdk::Response problem(int status, const std::string& type, const std::string& de
       {"type", "https://cxloop.dev/problems/" + type},
       {"title", title == titles.end() ? "Error" : title->second},
       {"status", status},
-      {"detail", to_utf8(detail, "")},
+      {"detail", mail::to_utf8(detail, "")},
       {"instance",
        path}}.dump();
   return response;
@@ -54,7 +54,7 @@ EmailChannel::EmailChannel(sdk::Host host)
       intake_(host, settings_.channel),
       replies_(host, settings_),
       quarantine_(host) {
-  register_mail_encodings();
+  mail::register_mail_encodings();
   if (settings_.mailgate_enabled) host.register_route("POST", "/inbound", true);
   host.register_route("GET", "/quarantine", false);
   host.register_route("GET", "/quarantine/{id}", false);
@@ -109,10 +109,10 @@ sdk::Response EmailChannel::mailgate(const sdk::HttpRequest& request) {
                        type + "'",
                    request.path);
   }
-  InboundEmail mail;
+  mail::InboundEmail mail;
   try {
-    mail = parse_inbound_email(request.body, settings_.max_message_bytes);
-  } catch (const MailRejection& rejection) {
+    mail = mail::parse_inbound_email(request.body, settings_.max_message_bytes);
+  } catch (const mail::MailRejection& rejection) {
     host().counter_add("email_inbound_total", 1, {{"source", "mailgate"}, {"outcome", "refused"}});
     const int status = rejection.http_status();
     return problem(status,

@@ -11,9 +11,9 @@
 #include <cxloop/sdk.hpp>
 
 #include "email_settings.hpp"
+#include "mail/quarantine.hpp"
 #include "mail_intake.hpp"
 #include "pop3_poller.hpp"
-#include "quarantine.hpp"
 #include "reply_delivery.hpp"
 
 namespace cxloop::plugins::email {
@@ -33,7 +33,7 @@ class EmailChannel : public sdk::ChannelPlugin {
   EmailSettings settings_;
   MailIntake intake_;
   ReplyDelivery replies_;
-  Quarantine quarantine_;
+  mail::Quarantine quarantine_;
   std::unique_ptr<Pop3Poller> poller_;
 };
 

@@ -5,7 +5,7 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA1Engine.h>
 
-#include "charset_converter.hpp"
+#include "mail/charset_converter.hpp"
 
 namespace cxloop::plugins::email {
 namespace {
@@ -16,7 +16,7 @@ constexpr std::size_t kMaxSubject = 500;
 constexpr std::size_t kMaxName = 200;
 constexpr std::size_t kMaxExternalId = 300;
 
-std::string body_of(const InboundEmail& mail) {
+std::string body_of(const mail::InboundEmail& mail) {
   std::string body = mail.text;
   if (body.empty()) {
     std::string names;
@@ -28,12 +28,12 @@ std::string body_of(const InboundEmail& mail) {
   }
   if (body.size() > kMaxBody) {
     const std::string marker = "\n[message cut at 100000 bytes]";
-    body = truncate_utf8(body, kMaxBody - marker.size()) + marker;
+    body = mail::truncate_utf8(body, kMaxBody - marker.size()) + marker;
   }
   return body;
 }
 
-sdk::json attributes_of(const InboundEmail& mail, const std::string& source) {
+sdk::json attributes_of(const mail::InboundEmail& mail, const std::string& source) {
   sdk::json email = mail.attributes();
   email["source"] = source;
   return {{"email", email}};
@@ -68,7 +68,7 @@ std::optional<std::int64_t> MailIntake::case_from_subject(const std::string& sub
   }
 }
 
-std::optional<std::int64_t> MailIntake::case_from_headers(const InboundEmail& mail) const {
+std::optional<std::int64_t> MailIntake::case_from_headers(const mail::InboundEmail& mail) const {
   std::vector<std::string> candidates = mail.in_reply_to;
   // The newest reference is the most specific; References lists the oldest first.
   candidates.insert(candidates.end(), mail.references.rbegin(), mail.references.rend());
@@ -85,11 +85,11 @@ std::optional<std::int64_t> MailIntake::case_from_headers(const InboundEmail& ma
   return std::nullopt;
 }
 
-IntakeOutcome MailIntake::store(const InboundEmail& mail, const std::string& source) const {
+IntakeOutcome MailIntake::store(const mail::InboundEmail& mail, const std::string& source) const {
   const std::string external_id = storable_id(mail.message_id);
   const std::string body = body_of(mail);
   const sdk::json attributes = attributes_of(mail, source);
-  const std::string author = truncate_utf8(mail.from_address, 300);
+  const std::string author = mail::truncate_utf8(mail.from_address, 300);
 
   IntakeOutcome outcome;
   std::optional<std::int64_t> existing = case_from_subject(mail.subject);
@@ -117,11 +117,11 @@ IntakeOutcome MailIntake::store(const InboundEmail& mail, const std::string& sou
   }
   if (!existing) {
     sdk::json customer = {{"email", mail.from_address}};
-    if (!mail.from_name.empty()) customer["name"] = truncate_utf8(mail.from_name, kMaxName);
+    if (!mail.from_name.empty()) customer["name"] = mail::truncate_utf8(mail.from_name, kMaxName);
     sdk::json request = {{"channel", channel_},
                          {"external_ref", external_id},
                          {"customer", customer},
-                         {"subject", truncate_utf8(mail.subject, kMaxSubject)},
+                         {"subject", mail::truncate_utf8(mail.subject, kMaxSubject)},
                          {"body", body},
                          {"author", author},
                          {"attributes", attributes}};

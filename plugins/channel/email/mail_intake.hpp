@@ -14,7 +14,7 @@
 
 #include <cxloop/sdk.hpp>
 
-#include "inbound_email.hpp"
+#include "mail/inbound_email.hpp"
 
 namespace cxloop::plugins::email {
 
@@ -32,7 +32,7 @@ class MailIntake {
 
   // source: "mailgate" or "pop3", kept in the message attributes. Throws sdk::HostError when
   // the kernel refuses or is unavailable (nothing is stored then).
-  IntakeOutcome store(const InboundEmail& mail, const std::string& source) const;
+  IntakeOutcome store(const mail::InboundEmail& mail, const std::string& source) const;
 
   // The kv key that maps a Message-ID to its case.
   static std::string message_id_key(const std::string& message_id);
@@ -41,7 +41,7 @@ class MailIntake {
 
  private:
   std::optional<std::int64_t> case_from_subject(const std::string& subject) const;
-  std::optional<std::int64_t> case_from_headers(const InboundEmail& mail) const;
+  std::optional<std::int64_t> case_from_headers(const mail::InboundEmail& mail) const;
 
   sdk::Host host_;
   std::string channel_;

@@ -4,36 +4,16 @@
 #include <sstream>
 
 #include <Poco/Exception.h>
-#include <Poco/Net/DialogSocket.h>
 #include <Poco/Net/MessageHeader.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/POP3ClientSession.h>
-#include <Poco/Net/SecureStreamSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
-#include <Poco/Timespan.h>
 
-#include "charset_converter.hpp"
-#include "inbound_email.hpp"
-#include "mail_rejection.hpp"
-#include "tls_client_context.hpp"
+#include "mail/charset_converter.hpp"
+#include "mail/inbound_email.hpp"
+#include "mail/mail_rejection.hpp"
+#include "mail/pop3_session.hpp"
 
 namespace cxloop::plugins::email {
-namespace {
-
-class Pop3Failure : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-void expect_ok(bool positive, const std::string& what, const std::string& response) {
-  if (!positive) throw Pop3Failure(what + ": " + response);
-}
-
-// POP3 answers start with "+OK" or "-ERR".
-bool positive(const std::string& response) { return response.rfind("+OK", 0) == 0; }
-
-}  // namespace
 
 sdk::json PollSummary::to_json() const {
   sdk::json out = {{"listed", listed},
@@ -82,58 +62,15 @@ void Pop3Poller::run() {
   }
 }
 
-std::unique_ptr<Poco::Net::POP3ClientSession> Pop3Poller::open_session() const {
-  const auto& pop3 = settings_.pop3;
-  const Poco::Net::SocketAddress address(pop3.host, static_cast<Poco::UInt16>(pop3.port));
-  const Poco::Timespan timeout(pop3.timeout_s, 0);
-  std::unique_ptr<Poco::Net::POP3ClientSession> session;
-  std::string response;
-  if (pop3.tls == Pop3Tls::none || pop3.tls == Pop3Tls::implicit) {
-    if (pop3.tls == Pop3Tls::none) {
-      Poco::Net::StreamSocket socket;
-      socket.connect(address, timeout);
-      session = std::make_unique<Poco::Net::POP3ClientSession>(socket);
-    } else {
-      Poco::Net::SecureStreamSocket socket(make_tls_client_context(settings_.tls));
-      socket.setPeerHostName(pop3.host);
-      socket.connect(address, timeout);
-      session = std::make_unique<Poco::Net::POP3ClientSession>(socket);
-    }
-    session->setTimeout(timeout);
-    session->login(pop3.username, pop3.password);
-    return session;
-  }
-  // STLS: greeting and STLS on the plain connection, then TLS on the same socket, then the
-  // session (which must not expect a second greeting) authenticates with USER/PASS.
-  Poco::Net::StreamSocket plain;
-  plain.connect(address, timeout);
-  plain.setReceiveTimeout(timeout);
-  Poco::Net::DialogSocket dialog(plain);
-  dialog.receiveMessage(response);
-  expect_ok(positive(response), "the POP3 server's greeting", response);
-  dialog.sendMessage("STLS");
-  dialog.receiveMessage(response);
-  expect_ok(positive(response),
-            "the POP3 server refused STLS (set pop3.tls to \"implicit\" or \"none\")", response);
-  Poco::Net::SecureStreamSocket secure = Poco::Net::SecureStreamSocket::attach(
-      dialog, pop3.host, make_tls_client_context(settings_.tls));
-  session = std::make_unique<Poco::Net::POP3ClientSession>(secure);
-  session->setTimeout(timeout);
-  expect_ok(session->sendCommand("USER", pop3.username, response), "POP3 USER refused", response);
-  expect_ok(session->sendCommand("PASS", pop3.password, response),
-            "POP3 login refused (check pop3.username and pop3.password)", response);
-  return session;
-}
-
 void Pop3Poller::take_message(Poco::Net::POP3ClientSession& session, int id, int size,
                               PollSummary& summary) {
   if (static_cast<std::size_t>(size) > settings_.max_message_bytes) {
     Poco::Net::MessageHeader header;
     session.retrieveHeader(id, header);
-    const sdk::json headers = {{"from", to_utf8(header.get("From", ""), "")},
-                               {"subject", to_utf8(header.get("Subject", ""), "")},
-                               {"message_id", to_utf8(header.get("Message-ID", ""), "")},
-                               {"date", to_utf8(header.get("Date", ""), "")}};
+    const sdk::json headers = {{"from", mail::to_utf8(header.get("From", ""), "")},
+                               {"subject", mail::to_utf8(header.get("Subject", ""), "")},
+                               {"message_id", mail::to_utf8(header.get("Message-ID", ""), "")},
+                               {"date", mail::to_utf8(header.get("Date", ""), "")}};
     const std::string reason =
         "the message has " + std::to_string(size) + " bytes, more than max_message_bytes (" +
         std::to_string(settings_.max_message_bytes) + "); it stays in the mailbox";
@@ -150,13 +87,13 @@ void Pop3Poller::take_message(Poco::Net::POP3ClientSession& session, int id, int
 
   std::string refusal;
   try {
-    const InboundEmail mail = parse_inbound_email(raw, settings_.max_message_bytes);
+    const mail::InboundEmail mail = mail::parse_inbound_email(raw, settings_.max_message_bytes);
     const IntakeOutcome outcome = intake_.store(mail, "pop3");
     (outcome.duplicate ? summary.duplicates : summary.stored) += 1;
     host_.counter_add(
         "email_inbound_total", 1,
         {{"source", "pop3"}, {"outcome", outcome.duplicate ? "duplicate" : "stored"}});
-  } catch (const MailRejection& rejection) {
+  } catch (const mail::MailRejection& rejection) {
     refusal = rejection.what();
   } catch (const sdk::HostError& e) {
     // Invalid stays invalid however often it is retried; anything else may pass later.
@@ -179,7 +116,7 @@ PollSummary Pop3Poller::poll_once() {
   Poco::Net::POP3ClientSession::MessageInfoVec messages;
   std::size_t done = 0;
   try {
-    auto session = open_session();
+    auto session = mail::open_pop3_session(settings_.pop3, settings_.tls);
     session->listMessages(messages);
     summary.listed = static_cast<int>(messages.size());
     for (const auto& info : messages) {

@@ -5,10 +5,7 @@
 // deleted after that; one larger than max_message_bytes stays in the mailbox and is noted.
 // Deletions take effect at QUIT, so a connection lost mid-poll leaves every message in place;
 // the next poll takes them again and the Message-ID keeps that from making duplicates.
-//
-// TLS: "implicit" connects with TLS (POP3S, port 995); "starttls" sends STLS on the plain
-// port and upgrades the same connection (Poco 1.11's POP3ClientSession has no STLS of its
-// own, so the upgrade happens before the session takes the socket).
+// The session itself (TLS, STLS, login) comes from mail::open_pop3_session.
 #pragma once
 
 #include <condition_variable>
@@ -20,8 +17,8 @@
 #include <cxloop/sdk.hpp>
 
 #include "email_settings.hpp"
+#include "mail/quarantine.hpp"
 #include "mail_intake.hpp"
-#include "quarantine.hpp"
 
 namespace Poco::Net {
 class POP3ClientSession;
@@ -56,13 +53,12 @@ class Pop3Poller {
 
  private:
   void run();
-  std::unique_ptr<Poco::Net::POP3ClientSession> open_session() const;
   void take_message(Poco::Net::POP3ClientSession& session, int id, int size, PollSummary& summary);
 
   sdk::Host host_;
   const EmailSettings& settings_;
   const MailIntake& intake_;
-  Quarantine quarantine_;
+  mail::Quarantine quarantine_;
 
   std::mutex poll_mutex_;  // one poll at a time
   std::mutex mutex_;

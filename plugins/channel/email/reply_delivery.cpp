@@ -3,8 +3,8 @@
 #include <Poco/RandomStream.h>
 #include <Poco/String.h>
 
+#include "mail/smtp_connection.hpp"
 #include "mail_intake.hpp"
-#include "smtp_sender.hpp"
 
 namespace cxloop::plugins::email {
 namespace {
@@ -131,7 +131,7 @@ sdk::json ReplyDelivery::deliver(const sdk::json& work) const {
   }
 
   const Thread thread = thread_of(case_id);
-  OutboundEmail mail;
+  mail::OutboundEmail mail;
   mail.from_address = settings_.address;
   mail.from_name = settings_.display_name;
   mail.to_address = to;
@@ -140,11 +140,12 @@ sdk::json ReplyDelivery::deliver(const sdk::json& work) const {
   mail.message_id = header_id;
   mail.in_reply_to = thread.in_reply_to;
   mail.references = thread.references;
+  mail.auto_submitted = "auto-replied";
   mail.body = text_member(message, "body");
 
   try {
-    send_mail(settings_.smtp, settings_.tls, mail);
-  } catch (const SmtpFailure& failure) {
+    mail::send_mail(settings_.smtp, settings_.tls, mail);
+  } catch (const mail::SmtpFailure& failure) {
     host_.counter_add("email_outbound_total", 1,
                       {{"outcome", failure.permanent() ? "failed" : "retry"}});
     if (!failure.permanent()) throw sdk::Error(CXLOOP_ERR_UNAVAILABLE, failure.what());

@@ -1,4 +1,4 @@
-#include "charset_converter.hpp"
+#include "mail/charset_converter.hpp"
 
 #include <mutex>
 
@@ -7,9 +7,9 @@
 #include <Poco/TextEncoding.h>
 #include <Poco/UTF8Encoding.h>
 
-#include "mail_rejection.hpp"
+#include "mail/mail_rejection.hpp"
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 namespace {
 
 std::string trimmed(const std::string& text) {
@@ -97,4 +97,4 @@ std::string to_utf8(const std::string& bytes, const std::string& charset) {
   return out;
 }
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

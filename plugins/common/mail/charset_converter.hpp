@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 
 // Registers Poco's extra encodings (ISO-8859-x, Windows-125x, ...) once per process.
 void register_mail_encodings();
@@ -25,4 +25,4 @@ bool is_valid_utf8(const std::string& text);
 // text cut to at most max_bytes without splitting a UTF-8 sequence.
 std::string truncate_utf8(const std::string& text, std::size_t max_bytes);
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

@@ -1,10 +1,10 @@
-#include "html_text.hpp"
+#include "mail/html_text.hpp"
 
 #include <cctype>
 #include <cstdint>
 #include <map>
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 namespace {
 
 std::string lower(std::string text) {
@@ -188,4 +188,4 @@ std::string html_to_text(const std::string& html) {
   return text.substr(first, last - first + 1);
 }
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

@@ -5,9 +5,9 @@
 
 #include <string>
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 
 // html is UTF-8; so is the result.
 std::string html_to_text(const std::string& html);
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

@@ -1,4 +1,4 @@
-#include "inbound_email.hpp"
+#include "mail/inbound_email.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,11 +10,11 @@
 #include <Poco/SHA1Engine.h>
 #include <Poco/String.h>
 
-#include "charset_converter.hpp"
-#include "mail_rejection.hpp"
-#include "mime_content.hpp"
+#include "mail/charset_converter.hpp"
+#include "mail/mail_rejection.hpp"
+#include "mail/mime_content.hpp"
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 namespace {
 
 // Real mail carries long Received: chains; Poco's default of 100 header fields is too few.
@@ -212,4 +212,4 @@ InboundEmail parse_inbound_email(const std::string& raw, std::size_t max_bytes) 
   return mail;
 }
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

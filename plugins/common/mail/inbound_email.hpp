@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 
 struct Attachment {
   std::string name;          // from Content-Disposition or Content-Type; may be ""
@@ -46,4 +46,4 @@ InboundEmail parse_inbound_email(const std::string& raw, std::size_t max_bytes);
 // The "<...>" Message-IDs in a header value such as References, in order.
 std::vector<std::string> message_ids_in(const std::string& header_value);
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 
 class MailRejection : public std::runtime_error {
  public:
@@ -18,4 +18,4 @@ class MailRejection : public std::runtime_error {
   int http_status_;
 };
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

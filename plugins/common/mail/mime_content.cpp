@@ -1,4 +1,4 @@
-#include "mime_content.hpp"
+#include "mail/mime_content.hpp"
 
 #include <cctype>
 #include <memory>
@@ -14,11 +14,11 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
-#include "charset_converter.hpp"
-#include "html_text.hpp"
-#include "mail_rejection.hpp"
+#include "mail/charset_converter.hpp"
+#include "mail/html_text.hpp"
+#include "mail/mail_rejection.hpp"
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 namespace {
 
 // Deeper nesting than this is not mail a person wrote; it is refused rather than recursed.
@@ -211,4 +211,4 @@ MimeContent MimeContentCollector::content(const std::string& top_level_content_t
   return combine(type, parts_);
 }
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

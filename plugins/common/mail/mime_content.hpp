@@ -10,13 +10,13 @@
 
 #include <Poco/Net/PartHandler.h>
 
-#include "inbound_email.hpp"
+#include "mail/inbound_email.hpp"
 
 namespace Poco::Net {
 class MessageHeader;
 }
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 
 // What one MIME entity (a leaf part or a whole multipart) contributes.
 struct MimeContent {
@@ -44,4 +44,4 @@ class MimeContentCollector : public Poco::Net::PartHandler {
   std::vector<MimeContent> parts_;
 };
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

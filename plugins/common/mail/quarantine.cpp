@@ -1,4 +1,4 @@
-#include "quarantine.hpp"
+#include "mail/quarantine.hpp"
 
 #include <cctype>
 #include <sstream>
@@ -12,9 +12,9 @@
 #include <Poco/SHA1Engine.h>
 #include <Poco/StreamCopier.h>
 
-#include "charset_converter.hpp"
+#include "mail/charset_converter.hpp"
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 namespace {
 
 // The index is for finding entries, not an archive; the entries themselves stay.
@@ -131,4 +131,4 @@ sdk::json Quarantine::get(const std::string& id) const {
   return item;
 }
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

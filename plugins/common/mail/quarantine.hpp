@@ -9,7 +9,7 @@
 
 #include <cxloop/sdk.hpp>
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 
 class Quarantine {
  public:
@@ -34,4 +34,4 @@ class Quarantine {
   sdk::Host host_;
 };
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

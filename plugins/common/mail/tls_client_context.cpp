@@ -1,10 +1,10 @@
-#include "tls_client_context.hpp"
+#include "mail/tls_client_context.hpp"
 
 #include <mutex>
 
 #include <Poco/Net/NetSSL.h>
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 
 Poco::Net::Context::Ptr make_tls_client_context(const TlsSettings& settings) {
   static std::once_flag initialised;
@@ -19,4 +19,4 @@ Poco::Net::Context::Ptr make_tls_client_context(const TlsSettings& settings) {
   return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
 }
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail

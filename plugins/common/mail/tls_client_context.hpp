@@ -5,10 +5,10 @@
 
 #include <Poco/Net/Context.h>
 
-#include "email_settings.hpp"
+#include "mail/mail_settings.hpp"
 
-namespace cxloop::plugins::email {
+namespace cxloop::plugins::mail {
 
 Poco::Net::Context::Ptr make_tls_client_context(const TlsSettings& settings);
 
-}  // namespace cxloop::plugins::email
+}  // namespace cxloop::plugins::mail
