@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "api/routes.hpp"
+#include "console/console_routes.hpp"
 #include "events/event_bus.hpp"
 #include "http/http_server.hpp"
 #include "http/router.hpp"
@@ -127,6 +128,7 @@ void Server::start() {
                             *events_,  *outbox_,      *event_log_,    *operations_, *domain_,
                             *secured_, *idempotency_, *authenticator_};
     api::register_routes(context);
+    console::register_console_routes(*router_, config_.console);
 
     // Plugin pages and admin routes (/plugins/<instance>/...) are for staff: an agent or
     // admin token. Public hooks protect themselves.

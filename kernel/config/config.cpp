@@ -274,6 +274,13 @@ Config to_config(const json& doc, const std::string& source, std::vector<std::st
     }
     c.default_country_code = d.value("default_country_code", c.default_country_code);
   }
+  if (doc.contains("console")) {
+    const json& c = doc["console"];
+    config.console.enabled = c.value("enabled", config.console.enabled);
+    config.console.directory = c.value("directory", config.console.directory);
+    config.console.javascript_directory =
+        c.value("javascript_directory", config.console.javascript_directory);
+  }
   if (doc.contains("plugins")) {
     const json& p = doc["plugins"];
     if (p.contains("directories")) {

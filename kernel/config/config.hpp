@@ -45,6 +45,14 @@ struct DomainConfig {
   std::string default_country_code;
 };
 
+// The web console's static files (kernel/console).
+struct ConsoleConfig {
+  bool enabled = true;
+  std::string directory;  // the console's files; empty: where the install put them
+  // Debian's packaged JavaScript libraries (libjs-chart.js puts Chart.js here).
+  std::string javascript_directory = "/usr/share/javascript";
+};
+
 struct PluginInstanceConfig {
   std::string name;    // instance name, unique (the key under plugins.instances)
   std::string plugin;  // manifest name of the plugin to load
@@ -62,6 +70,7 @@ struct Config {
   repository::DatabaseOptions storage;
   WorkerConfig workers;
   DomainConfig domain;
+  ConsoleConfig console;
   std::vector<std::string> plugin_dirs;  // searched in order; empty: the built-in default
   std::vector<PluginInstanceConfig> plugins;
 };

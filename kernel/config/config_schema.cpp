@@ -55,6 +55,11 @@ nlohmann::json build_schema() {
        {{"type", "array"}, {"items", {{"type", "string"}, {"pattern", "^[a-z][a-z0-9_]{0,39}$"}}}}},
       {"default_country_code", {{"type", "string"}, {"pattern", "^(\\+[1-9][0-9]{0,3})?$"}}},
   });
+  json console = closed_object({
+      {"enabled", boolean},
+      {"directory", string},
+      {"javascript_directory", non_empty},
+  });
   json instance = closed_object({
       {"plugin", non_empty},
       {"enabled", boolean},
@@ -75,6 +80,7 @@ nlohmann::json build_schema() {
       {"storage", storage},
       {"workers", workers},
       {"domain", domain},
+      {"console", console},
       {"plugins", plugins},
   });
   root["$schema"] = "http://json-schema.org/draft-07/schema#";
