@@ -1,0 +1,253 @@
+// The web console end to end, in headless Chromium against a real cxloopd with the real web
+// channel: each test is one thing a person does in the console. Screenshots of the main pages
+// at laptop (1366 px) and tablet (768 px) widths land in <build>/test-artifacts/console/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { startServer, buildDir, sourceDir } from './cxloopd.mjs';
+
+const require = createRequire(path.join(sourceDir || '.', 'package.json'));
+const CHROMIUM = process.env.CXLOOP_CHROMIUM || '/usr/bin/chromium';
+const artifacts = path.join(buildDir || '.', 'test-artifacts', 'console');
+const WAIT = { timeout: 15000 };
+
+let server;
+let browser;
+let adminToken;
+let agentToken;
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (.ci/setup --tests)`);
+  let chromium;
+  try {
+    ({ chromium } = require('playwright-core'));
+  } catch {
+    throw new Error('playwright-core is not installed: run npm ci at the repository root (.ci/setup --tests does)');
+  }
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer();
+  adminToken = server.token('admin', 'e2e admin');
+  agentToken = server.token('agent', 'Alex Agent');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signedIn(token, width = 1366) {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) errors.push(message.text());
+  });
+  page.scriptErrors = errors;
+  await page.goto(`${server.base}/`);
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor(WAIT);
+  return page;
+}
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+async function submitWebForm(email, description, name) {
+  const response = await fetch(`${server.base}/hooks/channel/web/submissions`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, description, name }),
+  });
+  const text = await response.text();
+  assert.equal(response.status, 201, text);
+  return JSON.parse(text);
+}
+
+test('signing in with a wrong token says so next to the token field and keeps what was typed', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.base}/console/`);
+  await page.getByLabel('Token').fill('cxl_not-a-real-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor(WAIT);
+  assert.match(await alert.textContent(), /token was not accepted/);
+  assert.equal(await page.getByLabel('Token').inputValue(), 'cxl_not-a-real-token');
+  assert.equal(await page.getByLabel('Token').getAttribute('aria-invalid'), 'true');
+  await context.close();
+});
+
+test('an agent signs in, sees their name and role, and signs out', async () => {
+  const page = await signedIn(agentToken);
+  assert.equal(await page.locator('#who-role').textContent(), 'agent');
+  assert.equal(await page.locator('#who-name').textContent(), 'Alex Agent');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('cxloop.token')), agentToken);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('cxloop.token')), null);
+  await page.context().close();
+});
+
+test('a case sent through the web form appears in the open inbox without a reload', async () => {
+  const page = await signedIn(agentToken);
+  await page.evaluate(() => { window.notReloaded = true; });
+  const subject = `Kettle lid cracked ${Date.now()}`;
+  await submitWebForm('ann@example.com', `${subject}\nIt cracked on first use.`, 'Ann Example');
+  await page.getByRole('link', { name: /^CS-/ }).first().waitFor(WAIT);
+  await page.getByRole('cell', { name: subject }).waitFor(WAIT);
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  await screenshot(page, 'inbox-1366');
+  await page.context().close();
+});
+
+test('an agent opens a case, replies, and changes its state; a refused change is explained next to it', async () => {
+  const subject = `Shipping box crushed ${Date.now()}`;
+  const intake = await submitWebForm('bo@example.com', `${subject}\nThe box arrived crushed.`, 'Bo Example');
+  const page = await signedIn(agentToken);
+  await page.getByRole('cell', { name: subject }).waitFor(WAIT);
+  await page.getByRole('link', { name: intake.case_number }).click();
+  await page.getByRole('heading', { name: new RegExp(subject) }).waitFor(WAIT);
+  assert.match(await page.locator('aside').textContent(), /bo@example\.com/);
+
+  await page.getByLabel('Reply to the customer').fill('Sorry about that, a new one is on its way.');
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await page.locator('.message.outbound', { hasText: 'a new one is on its way' }).waitFor(WAIT);
+  assert.equal(await page.getByLabel('Reply to the customer').inputValue(), '');
+
+  await page.getByLabel('New state').selectOption('open');
+  await page.getByRole('button', { name: 'Change state' }).click();
+  await page.locator('h1 + .meta .badge', { hasText: 'open' }).waitFor(WAIT);
+
+  // open → closed is not an edge of the case lifecycle: the server says which states are.
+  await page.getByLabel('New state').selectOption('closed');
+  await page.getByRole('button', { name: 'Change state' }).click();
+  const alert = page.locator('form[aria-label="Change state"] .form-error');
+  await alert.waitFor(WAIT);
+  assert.match(await alert.textContent(), /closed/);
+  assert.equal(await page.getByLabel('New state').inputValue(), 'closed');
+  const stored = await server.api('GET', `/api/v1/cases/${page.url().match(/cases\/(\d+)/)[1]}`, agentToken);
+  assert.equal(stored.state, 'open');
+  await screenshot(page, 'case-1366');
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await screenshot(page, 'case-768');
+  await page.context().close();
+});
+
+test('editing a problem\'s scope updates the count of customers in scope', async () => {
+  const seed = async (email, sku) => {
+    const customer = await server.api('POST', '/api/v1/customers', agentToken, { name: email, email });
+    await server.api('POST', '/api/v1/assets', agentToken, { customer_id: customer.id, sku, batch: 'B1', purchase_date: '2026-01-10' });
+  };
+  await seed('c1@example.com', 'KT-100');
+  await seed('c2@example.com', 'KT-100');
+  await seed('c3@example.com', 'KT-200');
+  const problem = await server.api('POST', '/api/v1/problems', agentToken, { title: 'Kettle lids crack', category: 'product_quality' });
+
+  const page = await signedIn(agentToken);
+  await page.getByRole('link', { name: 'Problems' }).click();
+  await page.getByRole('link', { name: /Kettle lids crack/ }).click();
+  const inScope = page.locator('[data-figure="in-scope-customers"]');
+  await inScope.waitFor(WAIT);
+  assert.equal(await inScope.textContent(), '0');
+
+  await page.getByLabel('Products (SKUs, comma-separated)').fill('KT-100');
+  await page.getByRole('button', { name: 'Save scope and recount' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-figure="in-scope-customers"]')?.textContent === '2', null, WAIT);
+
+  await page.getByLabel('Products (SKUs, comma-separated)').fill('KT-100, KT-200');
+  await page.getByRole('button', { name: 'Save scope and recount' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-figure="in-scope-customers"]')?.textContent === '3', null, WAIT);
+  const stored = await server.api('GET', `/api/v1/problems/${problem.id}`, agentToken);
+  assert.deepEqual(stored.scope.skus, ['KT-100', 'KT-200']);
+  await screenshot(page, 'problem-1366');
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await screenshot(page, 'problem-768');
+  await page.getByRole('link', { name: '← Problems' }).click();
+  await page.getByRole('heading', { name: 'Problems' }).waitFor(WAIT);
+  await screenshot(page, 'problems-768');
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await screenshot(page, 'problems-1366');
+  await page.context().close();
+});
+
+test('an agent token cannot see the admin pages', async () => {
+  const page = await signedIn(agentToken);
+  assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0);
+  await page.goto(`${server.base}/console/#/admin`);
+  const alert = page.getByRole('alert');
+  await alert.waitFor(WAIT);
+  assert.match(await alert.textContent(), /need an admin token; you are signed in as agent/);
+  assert.equal(await page.locator('#plugins-table').count(), 0);
+  await page.context().close();
+});
+
+test('the admin page lists the plugins with kind, version and state, and creates a token shown once', async () => {
+  const page = await signedIn(adminToken);
+  await page.getByRole('link', { name: 'Admin' }).click();
+  const row = page.locator('#plugins-table tr', { hasText: 'web' });
+  await row.waitFor(WAIT);
+  const cells = await row.locator('td').allTextContents();
+  assert.equal(cells[0], 'web');
+  assert.equal(cells[2], 'channel');
+  assert.match(cells[3], /^\d+\.\d+\.\d+$/);
+  assert.equal(cells[4], 'running');
+
+  await page.getByLabel('Name', { exact: true }).last().fill('kiosk');
+  await page.getByLabel('Role', { exact: true }).selectOption('ingest');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = page.locator('#new-token-secret');
+  await secret.waitFor(WAIT);
+  const value = await secret.textContent();
+  const me = await server.api('GET', '/api/v1/me', value);
+  assert.equal(me.role, 'ingest');
+  await page.locator('#tokens-table tr', { hasText: 'kiosk' }).waitFor(WAIT);
+  await screenshot(page, 'admin-1366');
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await screenshot(page, 'admin-768');
+  await page.context().close();
+});
+
+test('the dashboard draws the server\'s summary figures, or says the summary is not offered', async () => {
+  const page = await signedIn(agentToken);
+  const summary = await fetch(`${server.base}/api/v1/analytics/summary`, { headers: { Authorization: `Bearer ${agentToken}` } });
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  if (summary.status === 404) {
+    await page.getByText('does not offer yet').waitFor(WAIT);
+  } else {
+    assert.equal(summary.status, 200);
+    const figures = await summary.json();
+    await page.locator('canvas#chart-contacts-by-channel').waitFor(WAIT);
+    const rows = await page.locator('table[data-chart="contacts-by-channel"] tbody tr').evaluateAll((trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.querySelector('th').textContent, Number(tr.querySelector('td').textContent)])));
+    assert.deepEqual(rows, figures.contacts.by_channel);
+    assert.ok(figures.contacts.by_channel.web >= 2, 'the web form cases of the earlier tests are counted');
+  }
+  assert.deepEqual(page.scriptErrors, []);
+  await screenshot(page, 'dashboard-1366');
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await screenshot(page, 'dashboard-768');
+  await page.context().close();
+});
+
+test('the main pages fit a tablet screen without sideways scrolling', async () => {
+  const page = await signedIn(adminToken, 768);
+  for (const route of ['#/inbox', '#/problems', '#/suggestions', '#/dashboard', '#/admin']) {
+    await page.goto(`${server.base}/console/${route}`);
+    await page.locator('main h1').waitFor(WAIT);
+    await page.waitForLoadState('networkidle');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, `${route} is ${overflow}px wider than the tablet screen`);
+  }
+  await screenshot(page, 'inbox-768');
+  await page.goto(`${server.base}/console/#/suggestions`);
+  await page.locator('main h1').waitFor(WAIT);
+  await screenshot(page, 'suggestions-768');
+  await page.context().close();
+});
