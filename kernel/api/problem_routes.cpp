@@ -66,10 +66,11 @@ void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
              });
   routes.add("POST", "/api/v1/problems/{id}/transition", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
+               auto transition = transition_request(request);
                return json_response(
-                   200,
-                   problems.transition(problem_id(request, problems), transition_target(request),
-                                       if_match_revision(request), actor_of(who)));
+                   200, problems.transition(problem_id(request, problems), transition.state,
+                                            if_match_revision(request), actor_of(who),
+                                            transition.note));
              });
   routes.add("POST", "/api/v1/problems/{id}/cases", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {

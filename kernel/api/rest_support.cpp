@@ -73,6 +73,13 @@ std::string transition_target(const http::HttpRequest& request) {
   return workflow::required_text(body, "state", 40);
 }
 
+TransitionRequest transition_request(const http::HttpRequest& request) {
+  auto body = parse_object_body(request);
+  workflow::require_object(body, {"state", "note"}, "transition");
+  return {workflow::required_text(body, "state", 40),
+          workflow::optional_text(body, "note", 2000).value_or("")};
+}
+
 nlohmann::json query_object(const http::HttpRequest& request) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [key, value] : request.query) out[key] = value;

@@ -31,6 +31,12 @@ std::int64_t query_integer(const http::HttpRequest& request, const std::string& 
 
 // The target state of a POST .../transition request: the body {"state": "..."}, nothing else.
 std::string transition_target(const http::HttpRequest& request);
+// A transition that may carry a note for the audit trail: {"state", "note"?}.
+struct TransitionRequest {
+  std::string state;
+  std::string note;
+};
+TransitionRequest transition_request(const http::HttpRequest& request);
 
 // Query parameters as a JSON object of strings, for the services' list filters.
 nlohmann::json query_object(const http::HttpRequest& request);

@@ -10,6 +10,10 @@ void register_routes(ApiContext& context) {
   register_openapi_route(context.router);
   register_domain_routes(context.secured, context.idempotency, context.authenticator,
                          context.domain, context.event_log);
+  register_suggestion_routes(context);
+  register_analytics_routes(context);
+  register_task_routes(context);
+  register_connector_routes(context);
 }
 
 }  // namespace cxloop::api

@@ -59,4 +59,19 @@ void register_routes(ApiContext& context);
 // gauges for plugin states, event bus depth and outbox counts (ops_routes.cpp).
 void register_ops_routes(ApiContext& context);
 
+// Analytics plugins' suggestions, listed, accepted and dismissed by agents
+// (suggestion_routes.cpp).
+void register_suggestion_routes(ApiContext& context);
+
+// GET /api/v1/analytics/summary and the same figures as /metrics gauges
+// (analytics_routes.cpp).
+void register_analytics_routes(ApiContext& context);
+
+// Department tasks, their lifecycle and agreeing a problem's solution (task_routes.cpp).
+void register_task_routes(ApiContext& context);
+
+// Connector callbacks under /hooks/connectors/<instance> and the admin outbox view with
+// retry of dead items (connector_routes.cpp).
+void register_connector_routes(ApiContext& context);
+
 }  // namespace cxloop::api

@@ -15,6 +15,8 @@
 #include <stdexcept>
 
 #include "api/routes.hpp"
+#include "app/connector_sync.hpp"
+#include "app/timer_thread.hpp"
 #include "console/console_routes.hpp"
 #include "events/event_bus.hpp"
 #include "http/http_server.hpp"
@@ -101,6 +103,8 @@ void Server::start() {
     operations_ = std::make_unique<workflow::OperationTable>();
     workflow_context_ = std::make_unique<workflow::WorkflowContext>(workflow::WorkflowContext{
         *db_, events_.get(), config_.domain.categories, config_.domain.default_country_code, {}});
+    workflow_context_->verification = {config_.domain.verification.window_days,
+                                       config_.domain.verification.expected_drop};
     domain_ = std::make_unique<workflow::DomainServices>(*workflow_context_);
     workflow::register_host_operations(*operations_, *domain_);
     authenticator_ = std::make_unique<api::Authenticator>(
@@ -155,7 +159,25 @@ void Server::start() {
         config_.workers.outbox_poll);
     // A reply whose delivery was given up on is marked failed on its case's thread, where
     // agents look, not only in the dead-letter list.
+    // A connector's answer to a push carries the task's reference in the department system.
+    dispatcher_->on_done([this](const repository::OutboxItem& item, const std::string& answer) {
+      if (item.operation != "push") return;
+      auto payload = nlohmann::json::parse(item.payload_json, nullptr, false);
+      if (!payload.is_object() || !payload.contains("id")) return;
+      domain_->tasks.record_push(payload["id"].get<std::int64_t>(), nlohmann::json::parse(answer));
+    });
     dispatcher_->on_dead([this](const repository::OutboxItem& item, const std::string& error) {
+      if (item.operation == "push") {
+        auto payload = nlohmann::json::parse(item.payload_json, nullptr, false);
+        if (payload.is_object() && payload.contains("id")) {
+          domain_->tasks.record_push_failure(
+              payload["id"].get<std::int64_t>(),
+              "pushing to '" + item.target + "' was given up after " +
+                  std::to_string(item.attempts) + " attempt(s): " + error +
+                  "; retry it with POST /api/v1/outbox/" + std::to_string(item.id) + "/retry");
+        }
+        return;
+      }
       if (item.operation != "deliver") return;
       auto payload = nlohmann::json::parse(item.payload_json, nullptr, false);
       if (!payload.is_object() || !payload.contains("message")) return;
@@ -167,6 +189,16 @@ void Server::start() {
           workflow::Actor{"system", "system"});
     });
     dispatcher_->start();
+
+    // Timers: overdue tasks escalate, connectors without callbacks are polled.
+    register_task_metrics(*metrics_, *db_, *events_);
+    timers_ = std::make_unique<TimerThread>(*metrics_);
+    timers_->add({"escalate_overdue_tasks", config_.workers.timer_interval,
+                  [this] { domain_->tasks.escalate_overdue(); }});
+    for (auto& job : connector_poll_jobs(config_, *plugins_, domain_->tasks, *metrics_)) {
+      timers_->add(std::move(job));
+    }
+    timers_->start();
 
     http_ = std::make_unique<http::HttpServer>(config_.http, *router_, *metrics_);
     http_->start();
@@ -193,6 +225,7 @@ void Server::stop() {
   // objects themselves live until the destructor, so late readers (a metrics gauge) find
   // them closed rather than destroyed.
   if (http_) http_->stop();
+  if (timers_) timers_->stop();
   if (dispatcher_) dispatcher_->stop();
   if (events_) events_->stop();  // delivers queued events to plugin subscribers first
   if (plugins_) plugins_->shutdown();

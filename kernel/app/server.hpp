@@ -45,6 +45,8 @@ class OutboxDispatcher;
 
 namespace cxloop::app {
 
+class TimerThread;
+
 class Server {
  public:
   explicit Server(config::Config config);
@@ -100,6 +102,7 @@ class Server {
   std::unique_ptr<api::IdempotencyStore> idempotency_;
   std::unique_ptr<plugin_host::PluginHost> plugins_;
   std::unique_ptr<plugin_host::OutboxDispatcher> dispatcher_;
+  std::unique_ptr<TimerThread> timers_;
   std::unique_ptr<http::HttpServer> http_;
 };
 

@@ -261,6 +261,8 @@ Config to_config(const json& doc, const std::string& source, std::vector<std::st
     c.outbox_threads = w.value("outbox_threads", c.outbox_threads);
     c.outbox_poll =
         std::chrono::milliseconds(w.value("outbox_poll_ms", int(c.outbox_poll.count())));
+    c.timer_interval = std::chrono::milliseconds(
+        w.value("timer_interval_ms", static_cast<long long>(c.timer_interval.count())));
   }
   if (doc.contains("domain")) {
     const json& d = doc["domain"];
@@ -273,6 +275,11 @@ Config to_config(const json& doc, const std::string& source, std::vector<std::st
       }
     }
     c.default_country_code = d.value("default_country_code", c.default_country_code);
+    if (d.contains("verification")) {
+      const json& v = d["verification"];
+      c.verification.window_days = v.value("window_days", c.verification.window_days);
+      c.verification.expected_drop = v.value("expected_drop", c.verification.expected_drop);
+    }
   }
   if (doc.contains("console")) {
     const json& c = doc["console"];

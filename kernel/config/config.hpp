@@ -34,6 +34,8 @@ struct WorkerConfig {
   int event_threads = 2;
   int outbox_threads = 2;
   std::chrono::milliseconds outbox_poll{200};
+  // How often the timer thread looks for overdue tasks (and other time-driven checks).
+  std::chrono::milliseconds timer_interval{30000};
 };
 
 // Business settings the workflow rules read.
@@ -43,6 +45,13 @@ struct DomainConfig {
                                          "other"};
   // Calling code ("+44") for phone numbers written without one; empty refuses them.
   std::string default_country_code;
+  // Verifying a delivered fix (docs/analytics.md): contacts matching the problem are counted
+  // for window_days after delivery; their daily rate must fall by expected_drop (0.5 = to
+  // half) against the rate before delivery, or the problem is flagged recurring.
+  struct Verification {
+    int window_days = 14;
+    double expected_drop = 0.5;
+  } verification;
 };
 
 // The web console's static files (kernel/console).

@@ -49,11 +49,16 @@ nlohmann::json build_schema() {
       {"event_threads", integer(1, 256)},
       {"outbox_threads", integer(0, 256)},
       {"outbox_poll_ms", integer(10, 3600000)},
+      {"timer_interval_ms", integer(100, 3600000)},
   });
   json domain = closed_object({
       {"extra_categories",
        {{"type", "array"}, {"items", {{"type", "string"}, {"pattern", "^[a-z][a-z0-9_]{0,39}$"}}}}},
       {"default_country_code", {{"type", "string"}, {"pattern", "^(\\+[1-9][0-9]{0,3})?$"}}},
+      {"verification", closed_object({
+                           {"window_days", integer(0, 365)},
+                           {"expected_drop", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
+                       })},
   });
   json console = closed_object({
       {"enabled", boolean},

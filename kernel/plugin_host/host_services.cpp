@@ -1,4 +1,5 @@
 #include "plugin_host/host_services.hpp"
+#include "plugin_host/plugin_http.hpp"
 
 #include <Poco/Base64Encoder.h>
 
@@ -131,6 +132,8 @@ json event_json(const events::Event& event) {
           {"actor", event.actor}, {"at", event.at},     {"data", data}};
 }
 
+}  // namespace
+
 // The request document a plugin's handle_http receives, as JSON text. JSON text must be
 // UTF-8 and request bodies need not be (raw 8-bit mail, binary uploads): such a body crosses
 // the ABI base64-encoded with "body_encoding": "base64", and the SDK decodes it, so plugins
@@ -178,6 +181,8 @@ http::HttpResponse plugin_failure_response(const PluginCallError& error, const s
           path);
   }
 }
+
+namespace {
 
 // Turns the plugin's response JSON ({status, headers, body}) into an HttpResponse.
 http::HttpResponse response_from_json(const std::string& text) {

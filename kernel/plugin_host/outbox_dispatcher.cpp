@@ -6,6 +6,7 @@
 #include "plugin_host/plugin_host.hpp"
 #include "plugin_host/plugin_instance.hpp"
 #include "repository/outbox.hpp"
+#include "workflow/domain_error.hpp"
 
 namespace cxloop::plugin_host {
 namespace {
@@ -146,8 +147,9 @@ void OutboxDispatcher::dispatch(const repository::OutboxItem& item) {
   payload["idempotency_key"] = item.idempotency_key;
 
   const auto started = std::chrono::steady_clock::now();
+  std::string answer;
   try {
-    instance->invoke(item.operation, payload.dump());
+    answer = instance->invoke(item.operation, payload.dump());
   } catch (const PluginCallError& e) {
     metrics_.observe(
         "cxloop_outbox_dispatch_seconds", kLatencyHelp, target,
@@ -158,6 +160,19 @@ void OutboxDispatcher::dispatch(const repository::OutboxItem& item) {
   metrics_.observe(
       "cxloop_outbox_dispatch_seconds", kLatencyHelp, target,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (on_done_) {
+    try {
+      on_done_(item, answer);
+    } catch (const workflow::DomainError& e) {
+      // An answer the kernel cannot use (no external reference) will not improve by retrying.
+      record_failure(std::string("the plugin's answer was refused: ") + e.what(),
+                     e.kind() == workflow::ErrorKind::invalid);
+      return;
+    } catch (const std::exception& e) {
+      record_failure(std::string("recording the plugin's answer failed: ") + e.what(), false);
+      return;
+    }
+  }
   outbox_.complete(item.id);
   metrics_.counter_add("cxloop_outbox_dispatch_success_total", kSuccessHelp, target);
 }

@@ -57,6 +57,14 @@ class OutboxDispatcher {
       std::function<void(const repository::OutboxItem& item, const std::string& error)>;
   void on_dead(DeadHandler handler) { on_dead_ = std::move(handler); }
 
+  // Called with the plugin's answer (JSON text) after it handled an item, before the item is
+  // marked done, so the kernel can record the result (a pushed task's external reference).
+  // An exception from it counts as a failed attempt: the item is retried, and the plugin's
+  // idempotency key makes the repeat harmless. Set before start().
+  using DoneHandler =
+      std::function<void(const repository::OutboxItem& item, const std::string& answer_json)>;
+  void on_done(DoneHandler handler) { on_done_ = std::move(handler); }
+
   // How long a claimed item stays ours; a node that dies mid-item releases it by expiry.
   static constexpr std::chrono::seconds lease{300};
 
@@ -73,6 +81,7 @@ class OutboxDispatcher {
   int threads_;
   std::chrono::milliseconds poll_;
   DeadHandler on_dead_;
+  DoneHandler on_done_;
 
   std::mutex mutex_;
   std::condition_variable wakeup_;

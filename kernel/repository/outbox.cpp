@@ -184,13 +184,29 @@ bool Outbox::fail(std::int64_t id, const std::string& error, bool permanent) {
 }
 
 std::vector<OutboxItem> Outbox::dead(int limit) const {
+  Query query;
+  query.state = "dead";
+  query.limit = limit;
+  return list(query);
+}
+
+std::vector<OutboxItem> Outbox::list(const Query& query) const {
+  std::string where = " WHERE 1 = 1";
+  if (!query.state.empty()) where += " AND state = :state";
+  if (!query.target.empty()) where += " AND target = :target";
+  if (query.before_id > 0) where += " AND id < :before";
+  const long long before = query.before_id;
+  const int limit = query.limit;
   std::vector<OutboxItem> items;
   db_.read([&](soci::session& sql) {
-    items = fetch_items(sql,
-                        std::string("SELECT ") + kColumns +
-                            " FROM outbox WHERE state = 'dead' ORDER BY updated_at DESC, id DESC "
-                            "LIMIT :limit",
-                        [&](soci::statement& st) { st.exchange(soci::use(limit)); });
+    items = fetch_items(
+        sql, std::string("SELECT ") + kColumns + " FROM outbox" + where + " ORDER BY id DESC LIMIT :limit",
+        [&](soci::statement& st) {
+          if (!query.state.empty()) st.exchange(soci::use(query.state));
+          if (!query.target.empty()) st.exchange(soci::use(query.target));
+          if (query.before_id > 0) st.exchange(soci::use(before));
+          st.exchange(soci::use(limit));
+        });
   });
   return items;
 }

@@ -62,6 +62,15 @@ class Outbox {
   bool fail(std::int64_t id, const std::string& error, bool permanent);
   // Dead items for the admin API, newest first.
   std::vector<OutboxItem> dead(int limit) const;
+  // Items for the admin API, newest first: state and target filter when not empty; before_id
+  // (when > 0) continues a listing after its last item.
+  struct Query {
+    std::string state;
+    std::string target;
+    std::int64_t before_id = 0;
+    int limit = 50;
+  };
+  std::vector<OutboxItem> list(const Query& query) const;
   std::optional<OutboxItem> find(std::int64_t id) const;
   // Puts a dead item back to pending with its attempts reset. False when not dead.
   bool retry(std::int64_t id);

@@ -2,13 +2,17 @@
 // and cxloopctl hold to reach the business rules.
 #pragma once
 
+#include "workflow/analytics_summary.hpp"
 #include "workflow/articles.hpp"
 #include "workflow/assets.hpp"
 #include "workflow/cases.hpp"
 #include "workflow/customers.hpp"
 #include "workflow/departments.hpp"
 #include "workflow/problems.hpp"
+#include "workflow/recurrence.hpp"
 #include "workflow/solutions.hpp"
+#include "workflow/suggestions.hpp"
+#include "workflow/tasks.hpp"
 #include "workflow/tokens.hpp"
 #include "workflow/workflow_context.hpp"
 
@@ -23,7 +27,11 @@ struct DomainServices {
         solutions(context),
         articles(context),
         departments(context),
-        tokens(context) {}
+        tasks(context),
+        tokens(context),
+        suggestions(context),
+        recurrence(context),
+        analytics(context) {}
   DomainServices(const DomainServices&) = delete;
   DomainServices& operator=(const DomainServices&) = delete;
 
@@ -34,7 +42,11 @@ struct DomainServices {
   SolutionService solutions;
   ArticleService articles;
   DepartmentService departments;
+  TaskService tasks;
   TokenService tokens;
+  SuggestionService suggestions;
+  RecurrenceChecker recurrence;  // run_once() from the server's timer
+  AnalyticsSummary analytics;
 };
 
 }  // namespace cxloop::workflow

@@ -11,6 +11,7 @@
 #include "workflow/clock.hpp"
 #include "workflow/domain_error.hpp"
 #include "workflow/field_rules.hpp"
+#include "workflow/recurrence.hpp"
 #include "workflow/sql_rows.hpp"
 #include "workflow/state_machines.hpp"
 #include "workflow/workflow_context.hpp"
@@ -147,25 +148,32 @@ std::optional<nlohmann::json> ProblemService::load(soci::session& session, std::
 }
 
 nlohmann::json ProblemService::create(const nlohmann::json& in, const Actor& actor) {
-  require_object(in, kFields, "problem");
-  required_text(in, "title", 500);
   ChangeEvents changes;
   nlohmann::json result;
   context_.db.write([&](soci::session& tx) {
     changes.clear();
-    SqlFields fields = problem_fields(context_, tx, in);
-    std::string now = now_rfc3339();
-    if (sets_root_cause(fields)) fields.emplace_back("root_cause_at", now);
-    if (!in.contains("scope")) fields.emplace_back("scope", AffectedScope().to_json().dump());
-    fields.emplace_back("state", std::string("proposed"));
-    fields.emplace_back("created_at", now);
-    fields.emplace_back("updated_at", now);
-    std::int64_t id = insert_returning_id(tx, "problems", fields);
-    update_row(tx, "problems", "id", id, {{"number", number_for(id)}});
-    result = *load(tx, id);
-    changes.record(tx, "problem.created", subject_of(id), actor.id, {{"after", result}});
+    result = create_in(tx, context_, in, actor, changes);
   });
   changes.publish(context_);
+  return result;
+}
+
+nlohmann::json ProblemService::create_in(soci::session& tx, const WorkflowContext& context,
+                                         const nlohmann::json& in, const Actor& actor,
+                                         ChangeEvents& changes) {
+  require_object(in, kFields, "problem");
+  required_text(in, "title", 500);
+  SqlFields fields = problem_fields(context, tx, in);
+  std::string now = now_rfc3339();
+  if (sets_root_cause(fields)) fields.emplace_back("root_cause_at", now);
+  if (!in.contains("scope")) fields.emplace_back("scope", AffectedScope().to_json().dump());
+  fields.emplace_back("state", std::string("proposed"));
+  fields.emplace_back("created_at", now);
+  fields.emplace_back("updated_at", now);
+  std::int64_t id = insert_returning_id(tx, "problems", fields);
+  update_row(tx, "problems", "id", id, {{"number", number_for(id)}});
+  nlohmann::json result = *load(tx, id);
+  changes.record(tx, "problem.created", subject_of(id), actor.id, {{"after", result}});
   return result;
 }
 
@@ -203,7 +211,7 @@ nlohmann::json ProblemService::update(std::int64_t id, const nlohmann::json& in,
 
 nlohmann::json ProblemService::transition(std::int64_t id, const std::string& to,
                                           std::optional<std::int64_t> expected_revision,
-                                          const Actor& actor) {
+                                          const Actor& actor, const std::string& note) {
   ChangeEvents changes;
   nlohmann::json result;
   context_.db.write([&](soci::session& tx) {
@@ -233,13 +241,40 @@ nlohmann::json ProblemService::transition(std::int64_t id, const std::string& to
                             "fix_in_progress",
                         "/department_id");
     }
-    if (to == "fix_delivered") fields.emplace_back("fix_delivered_at", now);
-    if (to == "verified") fields.emplace_back("verified_at", now);
+    if (to == "fix_delivered") {
+      auto solution = select_one(tx, "SELECT agreed_at FROM solutions WHERE problem_id = :id", id);
+      if (!solution || solution->at("agreed_at").is_null()) {
+        throw DomainError(ErrorKind::conflict,
+                          "problem " + before.at("number").get<std::string>() +
+                              " has no agreed solution; agree one (POST .../solution/agree) "
+                              "before delivering the fix",
+                          "/state");
+      }
+      const std::int64_t unfinished =
+          SqlQuery("SELECT count(*) FROM tasks")
+              .where("problem_id = $", id)
+              .where("status IN ('queued', 'open', 'in_progress')")
+              .scalar(tx);
+      if (unfinished > 0 && trim(note).empty()) {
+        throw DomainError(ErrorKind::conflict,
+                          "problem " + before.at("number").get<std::string>() + " has " +
+                              std::to_string(unfinished) +
+                              " unfinished department task(s); send a 'note' saying why the "
+                              "fix is delivered anyway",
+                          "/note");
+      }
+      fields.emplace_back("fix_delivered_at", now);
+    }
+    if (to == "verified") {
+      require_fix_verified(tx, context_.verification, before);
+      fields.emplace_back("verified_at", now);
+    }
     update_row(tx, "problems", "id", id, fields);
     result = *load(tx, id);
     changes.record(tx, "problem.state_changed", subject_of(id), actor.id,
                    {{"before", {{"state", from}, {"revision", before.at("revision")}}},
-                    {"after", {{"state", to}, {"revision", result.at("revision")}}}});
+                    {"after", {{"state", to}, {"revision", result.at("revision")}}},
+                    {"note", note}});
   });
   changes.publish(context_);
   return result;
@@ -293,52 +328,57 @@ nlohmann::json ProblemService::link_case(std::int64_t problem_id, std::int64_t c
   nlohmann::json result;
   context_.db.write([&](soci::session& tx) {
     changes.clear();
-    nlohmann::json problem = lock_problem(tx, context_, problem_id);
-    nlohmann::json linked = lock_case(tx, context_, case_id);
-    nlohmann::json previous = linked.at("problem_id");
-    if (previous.is_number() && previous.get<std::int64_t>() == problem_id) {
-      result = {{"problem_id", problem_id},
-                {"case", *CaseService::load(tx, case_id)},
-                {"changed", false},
-                {"previous_problem_id", previous}};
-      return;
-    }
-    if (problem.at("state") == "closed") {
-      throw DomainError(ErrorKind::conflict,
-                        "problem " + problem.at("number").get<std::string>() +
-                            " is closed; link the case to an open problem or reopen work on a "
-                            "new one",
-                        "/problem_id");
-    }
-    if (previous.is_number() && !move) {
-      throw DomainError(
-          ErrorKind::conflict,
-          "case " + linked.at("number").get<std::string>() + " is already linked to problem " +
-              number_for(previous.get<std::int64_t>()) + "; send move: true to move it",
-          "/move");
-    }
-    update_row(tx, "cases", "id", case_id,
-               {{"problem_id", problem_id},
-                {"revision", linked.at("revision").get<std::int64_t>() + 1},
-                {"updated_at", now_rfc3339()}});
-    if (previous.is_number()) {
-      changes.record(tx, "problem.case_unlinked", subject_of(previous.get<std::int64_t>()),
-                     actor.id,
-                     {{"case_id", case_id},
-                      {"case_number", linked.at("number")},
-                      {"moved_to_problem_id", problem_id}});
-    }
-    changes.record(tx, "problem.case_linked", subject_of(problem_id), actor.id,
-                   {{"case_id", case_id},
-                    {"case_number", linked.at("number")},
-                    {"previous_problem_id", previous}});
-    result = {{"problem_id", problem_id},
-              {"case", *CaseService::load(tx, case_id)},
-              {"changed", true},
-              {"previous_problem_id", previous}};
+    result = link_case_in(tx, context_, problem_id, case_id, move, actor, changes);
   });
   changes.publish(context_);
   return result;
+}
+
+nlohmann::json ProblemService::link_case_in(soci::session& tx, const WorkflowContext& context,
+                                            std::int64_t problem_id, std::int64_t case_id,
+                                            bool move, const Actor& actor,
+                                            ChangeEvents& changes) {
+  nlohmann::json problem = lock_problem(tx, context, problem_id);
+  nlohmann::json linked = lock_case(tx, context, case_id);
+  nlohmann::json previous = linked.at("problem_id");
+  if (previous.is_number() && previous.get<std::int64_t>() == problem_id) {
+    return {{"problem_id", problem_id},
+            {"case", *CaseService::load(tx, case_id)},
+            {"changed", false},
+            {"previous_problem_id", previous}};
+  }
+  if (problem.at("state") == "closed") {
+    throw DomainError(ErrorKind::conflict,
+                      "problem " + problem.at("number").get<std::string>() +
+                          " is closed; link the case to an open problem or reopen work on a "
+                          "new one",
+                      "/problem_id");
+  }
+  if (previous.is_number() && !move) {
+    throw DomainError(
+        ErrorKind::conflict,
+        "case " + linked.at("number").get<std::string>() + " is already linked to problem " +
+            number_for(previous.get<std::int64_t>()) + "; send move: true to move it",
+        "/move");
+  }
+  update_row(tx, "cases", "id", case_id,
+             {{"problem_id", problem_id},
+              {"revision", linked.at("revision").get<std::int64_t>() + 1},
+              {"updated_at", now_rfc3339()}});
+  if (previous.is_number()) {
+    changes.record(tx, "problem.case_unlinked", subject_of(previous.get<std::int64_t>()), actor.id,
+                   {{"case_id", case_id},
+                    {"case_number", linked.at("number")},
+                    {"moved_to_problem_id", problem_id}});
+  }
+  changes.record(tx, "problem.case_linked", subject_of(problem_id), actor.id,
+                 {{"case_id", case_id},
+                  {"case_number", linked.at("number")},
+                  {"previous_problem_id", previous}});
+  return {{"problem_id", problem_id},
+          {"case", *CaseService::load(tx, case_id)},
+          {"changed", true},
+          {"previous_problem_id", previous}};
 }
 
 nlohmann::json ProblemService::unlink_case(std::int64_t problem_id, std::int64_t case_id,
@@ -374,7 +414,8 @@ Impact ProblemService::impact(std::int64_t id) const {
   context_.db.read([&](soci::session& session) {
     auto problem = load(session, id);
     if (!problem) throw missing_problem(id);
-    result = compute_impact(session, id, AffectedScope::from_json(problem->at("scope"), "/scope"));
+    result = compute_impact(session, id, AffectedScope::from_json(problem->at("scope"), "/scope"),
+                            problem->at("severity").get<std::string>());
   });
   return result;
 }

@@ -25,6 +25,7 @@ class session;
 namespace cxloop::workflow {
 
 struct WorkflowContext;
+class ChangeEvents;
 
 class ProblemService {
  public:
@@ -38,8 +39,11 @@ class ProblemService {
                         std::optional<std::int64_t> expected_revision, const Actor& actor);
   // Along the problem lifecycle. Entering solution_agreed needs a solution on record (and
   // stamps its agreed_at); entering fix_in_progress needs an owning department.
+  // Entering fix_delivered by hand needs an agreed solution and, while department tasks are
+  // unfinished, a note saying why (kept in the audit event).
   nlohmann::json transition(std::int64_t id, const std::string& to,
-                            std::optional<std::int64_t> expected_revision, const Actor& actor);
+                            std::optional<std::int64_t> expected_revision, const Actor& actor,
+                            const std::string& note = "");
   nlohmann::json get(std::int64_t id) const;
   nlohmann::json find_by_number(const std::string& number) const;
   // Filters: state (comma-separated allowed), category, department_id, cursor, limit.
@@ -56,6 +60,15 @@ class ProblemService {
   Impact impact(std::int64_t id) const;
   std::vector<std::int64_t> likely_affected(std::int64_t id, std::int64_t after_customer_id,
                                             int limit) const;
+
+  // create and link_case inside a caller's write transaction tx, recording their events in
+  // changes: accepting a suggestion creates a problem and links its cases all at once.
+  static nlohmann::json create_in(soci::session& tx, const WorkflowContext& context,
+                                  const nlohmann::json& fields, const Actor& actor,
+                                  ChangeEvents& changes);
+  static nlohmann::json link_case_in(soci::session& tx, const WorkflowContext& context,
+                                     std::int64_t problem_id, std::int64_t case_id, bool move,
+                                     const Actor& actor, ChangeEvents& changes);
 
   static std::optional<nlohmann::json> load(soci::session& session, std::int64_t id);
   static std::string number_for(std::int64_t id);

@@ -63,6 +63,7 @@ const StateMachine& problem_lifecycle() {
        {"proposed", "closed"},
        {"investigating", "solution_agreed"},
        {"investigating", "closed"},
+       {"investigating", "fix_in_progress"},
        {"solution_agreed", "fix_in_progress"},
        {"solution_agreed", "investigating"},
        {"fix_in_progress", "fix_delivered"},
@@ -73,6 +74,24 @@ const StateMachine& problem_lifecycle() {
        {"verified", "recurring"},
        {"recurring", "investigating"},
        {"recurring", "fix_in_progress"}}};
+  return machine;
+}
+
+const StateMachine& task_lifecycle() {
+  static const StateMachine machine{"task",
+                                    {"queued", "open", "in_progress", "done", "rejected"},
+                                    {{"queued", "open"},
+                                     {"queued", "in_progress"},
+                                     {"queued", "done"},
+                                     {"queued", "rejected"},
+                                     {"open", "in_progress"},
+                                     {"open", "done"},
+                                     {"open", "rejected"},
+                                     {"in_progress", "open"},
+                                     {"in_progress", "done"},
+                                     {"in_progress", "rejected"},
+                                     {"done", "open"},
+                                     {"rejected", "open"}}};
   return machine;
 }
 

@@ -11,6 +11,8 @@
 // Problem:
 //   proposed        → investigating, closed      (closed: proposal rejected)
 //   investigating   → solution_agreed, closed    (solution_agreed needs a solution on record)
+//   investigating   → fix_in_progress            (a department task opened before the
+//                                                 solution was agreed)
 //   solution_agreed → fix_in_progress, investigating
 //                                                (fix_in_progress needs an owning department)
 //   fix_in_progress → fix_delivered, investigating
@@ -18,6 +20,14 @@
 //   verified        → closed, recurring
 //   recurring       → investigating, fix_in_progress
 //   closed          → (final)
+//
+// Task (queued → open → in_progress → done | rejected):
+//   queued      → open, in_progress, done, rejected   (the department system's first answer
+//                                                      may already be any of them)
+//   open        → in_progress, done, rejected
+//   in_progress → open, done, rejected
+//   done        → open                                (reopened in the department's system)
+//   rejected    → open
 #pragma once
 
 #include <string>
@@ -40,5 +50,6 @@ struct StateMachine {
 
 const StateMachine& case_lifecycle();
 const StateMachine& problem_lifecycle();
+const StateMachine& task_lifecycle();
 
 }  // namespace cxloop::workflow
