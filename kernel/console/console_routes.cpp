@@ -1,6 +1,5 @@
 #include "console/console_routes.hpp"
 
-#include <Poco/File.h>
 #include <Poco/Logger.h>
 
 #include <memory>
@@ -28,7 +27,7 @@ http::HttpResponse redirect(const std::string& location) {
 }
 
 void warn_when_missing(const std::string& directory, const std::string& key) {
-  if (!Poco::File(directory).isDirectory()) {
+  if (!is_directory(directory)) {
     Poco::Logger::get("cxloop.console")
         .warning("the console directory '" + directory + "' (" + key +
                  ") does not exist; /console/ answers 404 until it does");

@@ -46,6 +46,15 @@ void add_common_headers(http::HttpResponse& response, const std::string& etag) {
 
 }  // namespace
 
+bool is_directory(const std::string& path) {
+  try {
+    Poco::File file(path);
+    return file.exists() && file.isDirectory();
+  } catch (const Poco::Exception&) {
+    return false;  // a dangling symlink or a folder on the way that cannot be read
+  }
+}
+
 StaticFiles::StaticFiles(std::string directory, std::string config_key)
     : directory_(std::move(directory)), config_key_(std::move(config_key)) {}
 
@@ -85,7 +94,7 @@ bool safe_relative_path(const std::string& relative) {
 
 http::HttpResponse StaticFiles::serve(const std::string& relative,
                                       const http::HttpRequest& request) const {
-  if (!Poco::File(directory_).isDirectory()) {
+  if (!is_directory(directory_)) {
     throw http::ApiError::not_found("the console files are not installed at '" + directory_ +
                                     "'; install them there or set " + config_key_ +
                                     " in the server config");

@@ -31,6 +31,9 @@ class StaticFiles {
 // The Content-Type for a file name, by extension; text types carry charset=utf-8.
 std::string media_type(const std::string& file_name);
 
+// True when path names a directory that can be looked into; never throws.
+bool is_directory(const std::string& path);
+
 // True when every '/'-separated segment of relative is a plain name: not empty, not "." or
 // "..", not hidden (leading '.'), without '\' or NUL. Only such paths are looked up.
 bool safe_relative_path(const std::string& relative);
