@@ -2,7 +2,7 @@
 // and the agent's actions: reply (delivered through the case's channel by the server),
 // change state, link to a problem.
 
-import { api, request } from '../api.js';
+import { api, request, available } from '../api.js';
 import { h, clear, field, badge, formatTime, label, notice, submitting } from '../ui.js';
 
 const STATES = ['new', 'open', 'pending', 'resolved', 'closed'];
@@ -113,7 +113,29 @@ export async function render(main, [id]) {
     }
   }).catch((error) => linkForm.append(notice(error.message, 'error')));
 
-  actions.append(reply, stateForm, linkForm);
+  // An analytics plugin may have proposed a problem (or a known one) for this case.
+  const suggested = h('div', { class: 'suggested' });
+  available('/api/v1/suggestions', { state: 'open', limit: 200 }).then((result) => {
+    if (!result.ok) return;
+    for (const s of result.data.items.filter((item) => (item.case_ids || []).includes(Number(id)))) {
+      const accept = h('form', { class: 'card inline', 'aria-label': `Suggestion: ${s.title}` },
+        h('p', {}, `Suggested ${s.kind === 'link' ? 'problem' : 'new problem'}: `, h('strong', {}, s.title),
+          ` (${(s.case_ids || []).length} alike cases)`),
+        h('button', { type: 'submit' }, 'Accept suggestion'));
+      accept.addEventListener('submit', (event) => {
+        event.preventDefault();
+        submitting(accept, async () => {
+          await api.post(`/api/v1/suggestions/${s.id}/accept`, {});
+          current = await api.get(`/api/v1/cases/${id}`);
+          showHeader();
+          accept.replaceChildren(notice(`Accepted: this case is now part of ${current.problem_id ? `problem #${current.problem_id}` : 'the problem'}.`));
+        });
+      });
+      suggested.append(accept);
+    }
+  });
+
+  actions.append(reply, stateForm, linkForm, suggested);
   showHeader();
   fillStates();
   await loadThread();
