@@ -47,14 +47,20 @@ class GatewayReceiver {
     std::lock_guard<std::mutex> lock(state_->mutex);
     return state_->requests;
   }
-  // The HTTP status later requests are answered with (200 by default).
-  void answer_with(int status) { state_->status = status; }
+  // The HTTP status later requests are answered with (200 by default), and optionally the
+  // body (by default a gateway's message id, or an error document for a failing status).
+  void answer_with(int status, std::string body = std::string()) {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->status = status;
+    state_->body = std::move(body);
+  }
 
  private:
   struct State {
     mutable std::mutex mutex;
     std::vector<GatewayRequest> requests;
     std::atomic<int> status{200};
+    std::string body;  // guarded by mutex
   };
 
   class Handler : public Poco::Net::HTTPRequestHandler {
@@ -68,16 +74,21 @@ class GatewayReceiver {
       for (const auto& [name, value] : request) recorded.headers[name] = value;
       Poco::StreamCopier::copyToString(request.stream(), recorded.body);
       std::size_t number;
+      std::string body;
       {
         std::lock_guard<std::mutex> lock(state_->mutex);
         state_->requests.push_back(recorded);
         number = state_->requests.size();
+        body = state_->body;
       }
       const int status = state_->status;
+      if (body.empty()) {
+        body = status < 300 ? "{\"sid\":\"SM" + std::to_string(number) + "\"}"
+                            : std::string("{\"error\":\"refused by test\"}");
+      }
       response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
       response.setContentType("application/json");
-      response.send() << (status < 300 ? "{\"sid\":\"SM" + std::to_string(number) + "\"}"
-                                       : std::string("{\"error\":\"refused by test\"}"));
+      response.send() << body;
     }
 
    private:
