@@ -63,7 +63,7 @@ export function render(main) {
           h('td', {}, h('a', { href: `#/cases/${c.id}` }, c.number)),
           h('td', {}, c.subject),
           h('td', {}, c.channel),
-          h('td', {}, label(c.category)),
+          h('td', {}, c.category ? label(c.category) : '—'),
           h('td', {}, c.sku || '—'),
           h('td', {}, badge(c.state)),
           h('td', {}, c.problem_id ? h('a', { href: `#/problems/${c.problem_id}` }, `#${c.problem_id}`) : '—'),
