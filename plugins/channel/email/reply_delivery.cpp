@@ -3,19 +3,17 @@
 #include <Poco/RandomStream.h>
 #include <Poco/String.h>
 
+#include "json_text.hpp"
 #include "mail/smtp_connection.hpp"
 #include "mail_intake.hpp"
 
 namespace cxloop::plugins::email {
+using plugins::text_member;
+
 namespace {
 
 // Enough of the conversation for any mail client; older ids add nothing to threading.
 constexpr std::size_t kMaxReferences = 20;
-
-std::string text_member(const sdk::json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 bool starts_with_reply_prefix(const std::string& subject) {
   return subject.size() >= 3 && Poco::icompare(subject.substr(0, 3), "re:") == 0;

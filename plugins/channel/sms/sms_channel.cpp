@@ -9,6 +9,7 @@
 #include <string>
 
 #include "form_fields.hpp"
+#include "gateway_answer.hpp"
 #include "gateway_client.hpp"
 #include "sms_segments.hpp"
 #include "text.hpp"
@@ -198,7 +199,7 @@ class SmsChannel : public cxloop::sdk::ChannelPlugin {
     } catch (const std::runtime_error& e) {
       throw cxloop::sdk::Error(CXLOOP_ERR_UNAVAILABLE, e.what());
     }
-    if (reply.status >= 500 || reply.status == 408 || reply.status == 429) {
+    if (gateway_retryable(reply.status)) {
       // The gateway is busy or down: the outbox retries with backoff.
       throw cxloop::sdk::Error(CXLOOP_ERR_UNAVAILABLE, "SMS gateway answered HTTP " +
                                                            std::to_string(reply.status) +
@@ -243,19 +244,6 @@ class SmsChannel : public cxloop::sdk::ChannelPlugin {
       if (!newest || updated > newest->value("updated_at", std::string())) newest = item;
     }
     return newest;
-  }
-
-  // The gateway's id for the message: "sid", "id" or "message_id" of a JSON answer.
-  static std::string gateway_message_id(const std::string& body) {
-    json doc = json::parse(body, nullptr, false);
-    if (doc.is_object()) {
-      for (const char* key : {"sid", "id", "message_id"}) {
-        auto it = doc.find(key);
-        if (it != doc.end() && it->is_string()) return it->get<std::string>();
-        if (it != doc.end() && it->is_number_integer()) return std::to_string(it->get<long long>());
-      }
-    }
-    return "";
   }
 
   void report(std::int64_t message_id, const std::string& state, const std::string& external_id,
