@@ -1,6 +1,7 @@
 // The SDK as a vendor meets it: `cmake --install` of the sdk component, a separate
-// find_package(cxloop-sdk) build of the example connector, and that library loaded by the
-// kernel's plugin host, where push, poll and the status hook work through the kv store.
+// find_package(cxloop-sdk) build of the example connector with its own tests (run in the
+// installed test harness), and that library loaded by the kernel's plugin host, where push,
+// poll and the status hook work through the kv store.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -51,11 +52,15 @@ fs::path built_example(const fs::path& work) {
   REQUIRE(fs::exists(prefix / "include" / "cxloop" / "sdk.hpp"));
   REQUIRE(fs::exists(prefix / "lib" / "cmake" / "cxloop-sdk" / "cxloop-sdkConfig.cmake"));
   REQUIRE(fs::exists(prefix / "lib" / "cmake" / "cxloop-sdk" / "CxloopPlugin.cmake"));
+  REQUIRE(fs::exists(prefix / "include" / "cxloop" / "sdk" / "testing" / "plugin_harness.hpp"));
   // A clean environment: only the installed prefix, nothing of the cxloop tree.
   run(cmake + " -S " + quoted(CXLOOP_EXAMPLE_DIR) + " -B " + quoted(build) +
           " -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + quoted(prefix),
       work / "configure.log");
   run(cmake + " --build " + quoted(build), work / "build.log");
+  // The example's own tests, which run the plugin in the installed SDK's test harness.
+  run(quoted(CXLOOP_CTEST_COMMAND) + " --test-dir " + quoted(build) + " --output-on-failure",
+      work / "ctest.log");
   return build / "plugins";
 }
 
