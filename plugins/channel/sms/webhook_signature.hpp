@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "hmac_sha256.hpp"
+
 namespace cxloop::channels::sms {
 
 // The text that is signed: path + name1 + value1 + name2 + value2 ... (names sorted
@@ -17,8 +19,7 @@ std::string signing_text(const std::string& path, const std::map<std::string, st
 std::string sign(const std::string& secret, const std::string& path,
                  const std::map<std::string, std::string>& form);
 
-// Compares in time independent of where the texts differ, so a forger learns nothing from
-// how long a refusal takes.
-bool signature_matches(const std::string& expected, const std::string& given);
+// The constant-time comparison shared with the other bundled plugins (plugins/common).
+using plugins::signature_matches;
 
 }  // namespace cxloop::channels::sms
