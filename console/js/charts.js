@@ -10,7 +10,8 @@ Chart.register(...registerables);
 const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#dc2626', '#7c3aed', '#0891b2', '#db2777', '#65a30d'];
 
 // One chart: a figure with a canvas and its numbers as a table.
-export function figure(grid, charts, id, title, type, labels, datasets, options = {}) {
+// whole: the values are counts (integer ticks).
+export function figure(grid, charts, id, title, type, labels, datasets, options = {}, whole = true) {
   const canvas = h('canvas', { role: 'img', 'aria-label': title, id: `chart-${id}` });
   const table = h('table', { class: 'list numbers', dataset: { chart: id } },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), datasets.map((d) => h('th', { scope: 'col' }, d.label)))),
@@ -27,7 +28,12 @@ export function figure(grid, charts, id, title, type, labels, datasets, options 
       labels,
       datasets: datasets.map((d, i) => ({ backgroundColor: type === 'doughnut' ? PALETTE : PALETTE[i % PALETTE.length], borderColor: PALETTE[i % PALETTE.length], ...d })),
     },
-    options: { responsive: true, maintainAspectRatio: false, animation: false, ...options },
+    // Counts are whole numbers: no 0.5 ticks unless the figure is a mean.
+    options: {
+      responsive: true, maintainAspectRatio: false, animation: false,
+      scales: type === 'doughnut' ? undefined : { [options.indexAxis === 'y' ? 'x' : 'y']: { beginAtZero: true, ticks: { precision: whole ? 0 : undefined } } },
+      ...options,
+    },
   }));
 }
 

@@ -66,10 +66,10 @@ function draw(grid, s, charts) {
   figure(grid, charts, 'time-to-fix', 'Mean hours: to root cause, to fix, fix to last customer told', 'bar',
     ['to root cause', 'to fix', 'fix to customers told'],
     [{ label: 'hours', data: [round(d.mean_hours_to_root_cause), round(d.mean_hours_to_fix), round(d.mean_hours_fix_to_last_customer_told)] }],
-    { plugins: { legend: { display: false } } });
+    { plugins: { legend: { display: false } } }, false);
   const p = s.proactive || {};
   figure(grid, charts, 'contacts-avoided', `Proactive notices: ${Math.round(p.avoided_contacts ?? 0)} contacts avoided`, 'bar',
     ['expected without notice', 'actually came'], [{ label: 'contacts', data: [round(p.expected_contacts ?? 0), p.actual_contacts ?? 0] }],
-    { plugins: { legend: { display: false } } });
+    { plugins: { legend: { display: false } } }, false);
   grid.append(h('p', { class: 'hint' }, 'Each problem\'s contacts per day, before and after its fix, are charted on the problem\'s own page.'));
 }

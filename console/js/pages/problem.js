@@ -22,9 +22,10 @@ export async function render(main, [id]) {
   const header = h('div');
   const impactBox = h('dl', { class: 'impact-figures', 'aria-live': 'polite', id: 'impact' });
   const trendBox = h('div', { class: 'charts' });
+  const scopeHint = h('p', { class: 'hint' });
   const charts = [];
   main.append(h('p', {}, h('a', { href: '#/problems' }, '← Problems')), header,
-    h('section', { 'aria-labelledby': 'impact-title' }, h('h2', { id: 'impact-title' }, 'Impact'), impactBox, trendBox));
+    h('section', { 'aria-labelledby': 'impact-title' }, h('h2', { id: 'impact-title' }, 'Impact'), impactBox, scopeHint, trendBox));
 
   function showHeader() {
     const chosen = stateSelect.value;
@@ -51,7 +52,7 @@ export async function render(main, [id]) {
       clear(impactBox).append(...figures.map(([text, value, key]) =>
         h('div', { class: 'figure' }, h('dt', {}, text), h('dd', { dataset: { figure: key } }, String(value)))));
       showTrend(impact);
-      if (!impact.scope_defined) impactBox.append(h('p', { class: 'hint' }, 'No scope yet: set products, batches, regions or a purchase window below to size who is affected.'));
+      scopeHint.textContent = impact.scope_defined ? '' : 'No scope yet: set products, batches, regions or a purchase window below to size who is affected.';
     } catch (error) {
       clear(impactBox).append(notice(error.message, 'error'));
     }

@@ -200,6 +200,42 @@ test('editing a problem\'s scope updates the count of customers in scope', async
   await page.context().close();
 });
 
+test('an agent routes a task to a department from the problem page, and a past due date is explained at the field', async () => {
+  const department = await server.api('POST', '/api/v1/departments', adminToken, { name: `Engineering ${Date.now()}` });
+  const problem = await server.api('POST', '/api/v1/problems', agentToken, { title: 'Hinges squeak', category: 'product_quality' });
+  await server.api('POST', `/api/v1/problems/${problem.id}/transition`, agentToken, { state: 'investigating' });
+  const tasks = await fetch(`${server.base}/api/v1/problems/${problem.id}/tasks`, { headers: { Authorization: `Bearer ${agentToken}` } });
+  const page = await signedIn(agentToken);
+  await page.goto(`${server.base}/console/#/problems/${problem.id}`);
+  if (tasks.status === 404) {
+    await page.getByText('Department tasks are not available on this server yet').waitFor(WAIT);
+    await page.context().close();
+    return;
+  }
+  assert.equal(tasks.status, 200);
+  await page.getByLabel('Department', { exact: true }).selectOption(String(department.id));
+  await page.getByLabel('Task', { exact: true }).fill('Replace the hinge grease');
+  await page.getByLabel('Due', { exact: true }).fill('2020-01-15T10:00');
+  await page.getByRole('button', { name: 'Route task' }).click();
+  const alert = page.locator('form[aria-label="Route a task to a department"] .form-error');
+  await alert.waitFor(WAIT);
+  assert.match(await alert.textContent(), /in the past/);
+  assert.equal(await page.getByLabel('Due', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Task', { exact: true }).inputValue(), 'Replace the hinge grease');
+
+  const due = new Date(Date.now() + 7 * 86400000);
+  const local = new Date(due.getTime() - due.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  await page.getByLabel('Due', { exact: true }).fill(local);
+  await page.getByRole('button', { name: 'Route task' }).click();
+  await page.locator('#task-list li', { hasText: 'Replace the hinge grease' }).waitFor(WAIT);
+  const stored = await server.api('GET', `/api/v1/problems/${problem.id}/tasks`, agentToken);
+  assert.equal(stored.items.length, 1);
+  assert.equal(stored.items[0].department_id, department.id);
+  assert.equal(stored.items[0].status, 'queued');
+  await screenshot(page, 'problem-tasks-1366');
+  await page.context().close();
+});
+
 test('an agent token cannot see the admin pages', async () => {
   const page = await signedIn(agentToken);
   assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0);
