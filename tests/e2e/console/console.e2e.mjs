@@ -271,6 +271,39 @@ test('the admin page lists the plugins with kind, version and state, and creates
   await page.context().close();
 });
 
+test('the admin page shows a dead outbox item with its error, and retry queues it again', async () => {
+  const outbox = await fetch(`${server.base}/api/v1/outbox?state=dead`, { headers: { Authorization: `Bearer ${adminToken}` } });
+  const page = await signedIn(adminToken);
+  if (outbox.status === 404) {
+    await page.goto(`${server.base}/console/#/admin`);
+    await page.getByText('The outbox is not browsable on this server yet').waitFor(WAIT);
+    await page.context().close();
+    return;
+  }
+  // A department wired to a channel instance instead of a connector: its task push can
+  // never succeed, so the outbox gives it up at once.
+  const department = await server.api('POST', '/api/v1/departments', adminToken, { name: `Misrouted ${Date.now()}`, connector_instance: 'web' });
+  const problem = await server.api('POST', '/api/v1/problems', adminToken, { title: 'Dead letter', category: 'other' });
+  await server.api('POST', `/api/v1/problems/${problem.id}/transition`, adminToken, { state: 'investigating' });
+  await server.api('POST', `/api/v1/problems/${problem.id}/tasks`, adminToken, { department_id: department.id, title: 'Never arrives' });
+  let dead;
+  for (let i = 0; i < 100 && !dead; i++) {
+    const page = await server.api('GET', '/api/v1/outbox?state=dead', adminToken);
+    dead = page.items.find((item) => item.operation === 'push' && item.payload?.department_id === department.id);
+    if (!dead) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(dead, 'the push was given up');
+  await page.goto(`${server.base}/console/#/admin`);
+  const row = page.locator('tr', { hasText: `#${dead.id}` });
+  await row.waitFor(WAIT);
+  assert.match(await row.textContent(), /not implemented/);
+  await row.getByRole('button', { name: 'Retry' }).click();
+  // Shown only after the server accepted the retry. (The push fails again at once, so the
+  // item's own state cannot tell a retried item from one never retried.)
+  await row.getByText('queued again').waitFor(WAIT);
+  await page.context().close();
+});
+
 test('the dashboard draws the server\'s summary figures, or says the summary is not offered', async () => {
   const page = await signedIn(agentToken);
   const summary = await fetch(`${server.base}/api/v1/analytics/summary`, { headers: { Authorization: `Bearer ${agentToken}` } });
