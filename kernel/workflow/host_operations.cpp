@@ -102,6 +102,16 @@ void register_host_operations(OperationTable& table, DomainServices& services) {
     return s->problems.unlink_case(required_id(request, "problem_id"), case_reference(*s, request),
                                    actor);
   });
+  table.add("problem.signatures", [s](const json& request, const Actor&) {
+    require_object(request.is_null() ? json::object() : request, {}, "problem.signatures");
+    return s->suggestions.problem_signatures();
+  });
+  table.add("analytics.record_match", [s](const json& request, const Actor& actor) {
+    return s->suggestions.record_match(request, actor);
+  });
+  table.add("suggestion.propose", [s](const json& request, const Actor& actor) {
+    return s->suggestions.propose(request, actor);
+  });
   table.add("solution.get", [s](const json& request, const Actor&) {
     return s->solutions.get(required_id(request, "problem_id"));
   });

@@ -3,6 +3,7 @@
 #include "workflow/clock.hpp"
 #include "workflow/domain_error.hpp"
 #include "workflow/field_rules.hpp"
+#include "workflow/problem_contacts.hpp"
 #include "workflow/sql_rows.hpp"
 
 namespace cxloop::workflow {
@@ -66,14 +67,40 @@ void AffectedScope::add_conditions(SqlQuery& query, const std::string& prefix) c
   if (purchase_to) query.where(prefix + "purchase_date <= $", *purchase_to);
 }
 
+std::string Impact::trend() const {
+  if (contacts_last_7_days > contacts_previous_7_days) return "rising";
+  if (contacts_last_7_days < contacts_previous_7_days) return "falling";
+  return "steady";
+}
+
 nlohmann::json Impact::to_json() const {
+  nlohmann::json series = nlohmann::json::array();
+  for (const auto& [day, count] : daily_contacts) {
+    series.push_back({{"date", day}, {"contacts", count}});
+  }
   return {{"problem_id", problem_id},
           {"linked_cases", linked_cases},
           {"affected_customers", affected_customers},
           {"in_scope_customers", in_scope_customers},
           {"in_scope_assets", in_scope_assets},
           {"likely_affected_customers", likely_affected_customers},
-          {"scope_defined", scope_defined}};
+          {"scope_defined", scope_defined},
+          {"contact_rate", contact_rate},
+          {"expected_further_contacts", expected_further_contacts},
+          {"trend",
+           {{"direction", trend()},
+            {"contacts_per_day", contacts_per_day()},
+            {"contacts_last_7_days", contacts_last_7_days},
+            {"contacts_previous_7_days", contacts_previous_7_days},
+            {"daily", series}}},
+          {"severity", severity},
+          {"priority_score", priority_score}};
+}
+
+double severity_weight(const std::string& severity) {
+  if (severity == "critical") return 4.0;
+  if (severity == "major") return 2.0;
+  return 1.0;
 }
 
 namespace {
@@ -90,18 +117,24 @@ SqlQuery likely_query(const std::string& head, std::int64_t problem_id,
   return query;
 }
 
-}  // namespace
+// The trend's figures: contacts per day for the 7 days up to today and the 7 before.
+void add_trend(soci::session& session, Impact& impact) {
+  const std::string today = now_rfc3339().substr(0, 10);
+  const std::string first = day_offset(today, -13);
+  auto times = problem_contact_times(session, impact.problem_id, first + "T00:00:00.000000Z", "");
+  auto fortnight = contacts_per_day(times, first, 14);
+  for (std::size_t i = 0; i < fortnight.size(); ++i) {
+    if (i < 7) {
+      impact.contacts_previous_7_days += fortnight[i].second;
+    } else {
+      impact.contacts_last_7_days += fortnight[i].second;
+      impact.daily_contacts.push_back(fortnight[i]);
+    }
+  }
+}
 
-Impact compute_impact(soci::session& session, std::int64_t problem_id, const AffectedScope& scope) {
-  Impact impact;
-  impact.problem_id = problem_id;
-  impact.scope_defined = scope.defined();
-  impact.linked_cases =
-      SqlQuery("SELECT count(*) FROM cases").where("problem_id = $", problem_id).scalar(session);
-  impact.affected_customers = SqlQuery("SELECT count(DISTINCT customer_id) FROM cases")
-                                  .where("problem_id = $", problem_id)
-                                  .scalar(session);
-  if (!impact.scope_defined) return impact;
+// The install-base figures of a defined scope, and the forecast they give.
+void add_scope_figures(soci::session& session, const AffectedScope& scope, Impact& impact) {
   SqlQuery in_scope("SELECT count(DISTINCT a.customer_id) FROM assets a");
   scope.add_conditions(in_scope, "a.");
   impact.in_scope_customers = in_scope.scalar(session);
@@ -109,7 +142,36 @@ Impact compute_impact(soci::session& session, std::int64_t problem_id, const Aff
   scope.add_conditions(assets, "a.");
   impact.in_scope_assets = assets.scalar(session);
   impact.likely_affected_customers =
-      likely_query("SELECT count(DISTINCT a.customer_id)", problem_id, scope).scalar(session);
+      likely_query("SELECT count(DISTINCT a.customer_id)", impact.problem_id, scope)
+          .scalar(session);
+  if (impact.in_scope_customers > 0) {
+    impact.contact_rate =
+        static_cast<double>(impact.in_scope_customers - impact.likely_affected_customers) /
+        static_cast<double>(impact.in_scope_customers);
+  }
+  impact.expected_further_contacts =
+      static_cast<double>(impact.likely_affected_customers) * impact.contact_rate;
+}
+
+}  // namespace
+
+Impact compute_impact(soci::session& session, std::int64_t problem_id, const AffectedScope& scope,
+                      const std::string& severity) {
+  Impact impact;
+  impact.problem_id = problem_id;
+  impact.severity = severity;
+  impact.scope_defined = scope.defined();
+  impact.linked_cases =
+      SqlQuery("SELECT count(*) FROM cases").where("problem_id = $", problem_id).scalar(session);
+  impact.affected_customers = SqlQuery("SELECT count(DISTINCT customer_id) FROM cases")
+                                  .where("problem_id = $", problem_id)
+                                  .scalar(session);
+  add_trend(session, impact);
+  if (impact.scope_defined) add_scope_figures(session, scope, impact);
+  impact.priority_score =
+      severity_weight(severity) *
+      (static_cast<double>(impact.affected_customers) + impact.expected_further_contacts +
+       static_cast<double>(impact.contacts_last_7_days));
   return impact;
 }
 

@@ -336,8 +336,7 @@ nlohmann::json ProblemService::link_case(std::int64_t problem_id, std::int64_t c
 
 nlohmann::json ProblemService::link_case_in(soci::session& tx, const WorkflowContext& context,
                                             std::int64_t problem_id, std::int64_t case_id,
-                                            bool move, const Actor& actor,
-                                            ChangeEvents& changes) {
+                                            bool move, const Actor& actor, ChangeEvents& changes) {
   nlohmann::json problem = lock_problem(tx, context, problem_id);
   nlohmann::json linked = lock_case(tx, context, case_id);
   nlohmann::json previous = linked.at("problem_id");
@@ -355,11 +354,11 @@ nlohmann::json ProblemService::link_case_in(soci::session& tx, const WorkflowCon
                       "/problem_id");
   }
   if (previous.is_number() && !move) {
-    throw DomainError(
-        ErrorKind::conflict,
-        "case " + linked.at("number").get<std::string>() + " is already linked to problem " +
-            number_for(previous.get<std::int64_t>()) + "; send move: true to move it",
-        "/move");
+    throw DomainError(ErrorKind::conflict,
+                      "case " + linked.at("number").get<std::string>() +
+                          " is already linked to problem " +
+                          number_for(previous.get<std::int64_t>()) + "; send move: true to move it",
+                      "/move");
   }
   update_row(tx, "cases", "id", case_id,
              {{"problem_id", problem_id},

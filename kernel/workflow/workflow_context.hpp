@@ -25,6 +25,15 @@ struct ReplyChannel {
   std::string address;
 };
 
+// How a delivered fix is verified (recurrence.hpp): the window of days after delivery in
+// which contacts are counted, and the share by which their daily rate must fall against the
+// rate before delivery. A zero window (tools and tests that build a context by hand) lets a
+// problem be verified at once; the server sets both from config (domain.verification).
+struct VerificationPolicy {
+  int window_days = 0;
+  double expected_drop = 0.5;
+};
+
 struct WorkflowContext {
   repository::Database& db;
   events::EventBus* bus = nullptr;
@@ -36,6 +45,7 @@ struct WorkflowContext {
   // Filled by the server once plugins are loaded, before HTTP serves; read-only afterwards.
   // Empty (tools, tests without plugins): outbound messages are recorded as not_deliverable.
   std::vector<ReplyChannel> reply_channels = {};
+  VerificationPolicy verification = {};
 };
 
 }  // namespace cxloop::workflow
