@@ -95,6 +95,18 @@ test('an agent signs in, sees their name and role, and signs out', async () => {
   await page.context().close();
 });
 
+test('a token revoked while its holder works sends them to the sign-in page with the reason', async () => {
+  const token = server.token('agent', 'Short-lived');
+  const page = await signedIn(token);
+  const me = await server.api('GET', '/api/v1/me', token);
+  await server.api('DELETE', `/api/v1/tokens/${me.token_id}`, adminToken);
+  // The inbox's next poll meets the 401.
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+  await page.getByText('Your token is no longer accepted; sign in again.').waitFor(WAIT);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('cxloop.token')), null);
+  await page.context().close();
+});
+
 test('a case sent through the web form appears in the open inbox without a reload', async () => {
   const page = await signedIn(agentToken);
   await page.evaluate(() => { window.notReloaded = true; });
