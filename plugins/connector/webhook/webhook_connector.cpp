@@ -52,14 +52,14 @@ class WebhookConnector : public sdk::ConnectorPlugin {
     if (auto done = host().kv_get("pushed:" + key)) return json::parse(*done);
 
     const std::string answer =
-        post({{"event", "task.push"}, {"task", task}}, "task.push", key, "the task");
+        post(url_for(task), {{"event", "task.push"}, {"task", task}}, "task.push", key, "the task");
     json result = {{"external_ref", "webhook:" + task_id}};
     const json reply = json::parse(answer, nullptr, false);
     if (reply.is_object()) {
       if (reply.contains("external_ref")) {
         const json& ref = reply["external_ref"];
         if (!(ref.is_string() && !ref.get<std::string>().empty()) && !ref.is_number_integer()) {
-          throw Error(CXLOOP_ERR_INVALID, "the receiver at " + settings_.url +
+          throw Error(CXLOOP_ERR_INVALID, "the receiver at " + url_for(task) +
                                               " answered with an external_ref that is not a "
                                               "non-empty string: " +
                                               first_chars(answer, 300));
@@ -110,16 +110,30 @@ class WebhookConnector : public sdk::ConnectorPlugin {
         key.empty() ? "update:" + task.value("external_ref", std::string()) + ":" +
                           signature_header(settings_.secret, "", change.dump()).substr(7, 16)
                     : key;
-    post({{"event", "task.update"}, {"task", task}, {"change", change}}, "task.update",
-         idempotency_key, "the change");
+    post(url_for(task), {{"event", "task.update"}, {"task", task}, {"change", change}},
+         "task.update", idempotency_key, "the change");
     host().counter_add("webhook_deliveries_total", 1, {{"event", "task.update"}});
     return json::object();
   }
 
+  // One instance may serve several departments: a department's connector_settings "url"
+  // (handed over in the task document) replaces the instance's.
+  std::string url_for(const json& task) const {
+    const json settings = task.value("department", json::object()).value("settings", json());
+    if (!settings.is_object() || !settings.contains("url")) return settings_.url;
+    const json& url = settings["url"];
+    if (!url.is_string() || !is_http_url(url.get<std::string>())) {
+      throw Error(CXLOOP_ERR_INVALID,
+                  "department '" + task["department"].value("name", std::string()) +
+                      "' connector_settings 'url' must be an http:// or https:// URL with a host");
+    }
+    return url.get<std::string>();
+  }
+
   // POSTs a signed document and returns the receiver's 2xx answer; maps every other outcome
   // to the status that tells the outbox whether to retry.
-  std::string post(const json& document, const std::string& event, const std::string& key,
-                   const std::string& what) const {
+  std::string post(const std::string& url, const json& document, const std::string& event,
+                   const std::string& key, const std::string& what) const {
     const std::string body = document.dump();
     const std::string timestamp =
         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
@@ -128,7 +142,7 @@ class WebhookConnector : public sdk::ConnectorPlugin {
     plugins::HttpPostReply reply;
     try {
       reply = plugins::http_post(
-          settings_.url, "application/json", body,
+          url, "application/json", body,
           {{kTimestampHeader, timestamp},
            {kSignatureHeader, signature_header(settings_.secret, timestamp, body)},
            {"X-Cxloop-Event", event},
@@ -141,12 +155,12 @@ class WebhookConnector : public sdk::ConnectorPlugin {
     }
     if (reply.status >= 200 && reply.status < 300) return reply.body;
     if (reply.status >= 500 || reply.status == 408 || reply.status == 429) {
-      throw Error(CXLOOP_ERR_UNAVAILABLE, "webhook receiver " + settings_.url + " answered HTTP " +
+      throw Error(CXLOOP_ERR_UNAVAILABLE, "webhook receiver " + url + " answered HTTP " +
                                               std::to_string(reply.status) + "; " + what +
                                               " will be retried");
     }
-    throw Error(CXLOOP_ERR_INVALID, "webhook receiver " + settings_.url + " refused " + what +
-                                        " with HTTP " + std::to_string(reply.status) + ": " +
+    throw Error(CXLOOP_ERR_INVALID, "webhook receiver " + url + " refused " + what + " with HTTP " +
+                                        std::to_string(reply.status) + ": " +
                                         first_chars(reply.body, 300));
   }
 

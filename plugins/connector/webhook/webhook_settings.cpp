@@ -34,6 +34,8 @@ std::chrono::seconds seconds_setting(const json& settings, const std::string& ke
   return std::chrono::seconds(it->get<long>());
 }
 
+}  // namespace
+
 bool is_http_url(const std::string& url) {
   for (const std::string scheme : {"http://", "https://"}) {
     if (url.compare(0, scheme.size(), scheme) == 0 && url.size() > scheme.size() &&
@@ -43,8 +45,6 @@ bool is_http_url(const std::string& url) {
   }
   return false;
 }
-
-}  // namespace
 
 WebhookSettings read_settings(const json& settings) {
   if (!settings.is_object()) throw Error(CXLOOP_ERR_INVALID, "settings must be a JSON object");

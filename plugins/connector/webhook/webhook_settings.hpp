@@ -19,6 +19,9 @@ struct WebhookSettings {
   sdk::json status_map;  // the instance's overrides, or null
 };
 
+// Whether url is http:// or https:// followed by a host.
+bool is_http_url(const std::string& url);
+
 // Throws sdk::Error(CXLOOP_ERR_INVALID) naming the offending key.
 WebhookSettings read_settings(const sdk::json& settings);
 

@@ -166,6 +166,24 @@ TEST_CASE("A push repeated with the same idempotency key does not POST twice") {
   CHECK(receiver.requests().size() == 2);
 }
 
+TEST_CASE("A department's connector_settings url replaces the instance's") {
+  GatewayReceiver instance_receiver;
+  GatewayReceiver department_receiver;
+  auto harness = webhook(settings_for(instance_receiver.url("/tasks")));
+  json doc = task(21, "task:21:push");
+  doc["department"]["settings"] = {{"url", department_receiver.url("/finance")}};
+  REQUIRE(harness->push(doc).ok());
+  CHECK(instance_receiver.requests().empty());
+  REQUIRE(department_receiver.requests().size() == 1);
+  CHECK(department_receiver.requests()[0].uri == "/finance");
+
+  doc["idempotency_key"] = "task:21:push:2";
+  doc["department"]["settings"]["url"] = "mailto:finance@example.com";
+  const auto refused = harness->push(doc);
+  CHECK(refused.status == CXLOOP_ERR_INVALID);
+  CHECK_THAT(refused.error, Contains("department 'finance' connector_settings 'url'"));
+}
+
 TEST_CASE("A receiver that is down or failing makes the push UNAVAILABLE, to be retried") {
   SECTION("nothing listens") {
     const std::string url = unused_url();
