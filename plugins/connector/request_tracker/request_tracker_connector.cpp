@@ -30,13 +30,20 @@ std::string ticket_id(const json& value, const std::string& field) {
   return id;
 }
 
-// Every page of a REST 2 collection ("/ticket/1/history?fields=..."), items in order.
+// Every page of a REST 2 collection ("/ticket/1/history?fields=..."), items in order. RT
+// leaves "pages" null for users without SuperUser on some collections (attachments), so a
+// short page ends the walk as well.
 json all_items(const RtClient& rt, const std::string& path, const std::string& what) {
+  constexpr std::size_t per_page = 100;
   json items = json::array();
   for (int page = 1;; ++page) {
-    const json answer = rt.get(path + "&per_page=100&page=" + std::to_string(page), what);
-    for (const auto& item : answer.value("items", json::array())) items.push_back(item);
-    if (page >= answer.value("pages", 1)) return items;
+    const json answer = rt.get(
+        path + "&per_page=" + std::to_string(per_page) + "&page=" + std::to_string(page), what);
+    const json batch = answer.value("items", json::array());
+    for (const auto& item : batch) items.push_back(item);
+    const json pages = answer.value("pages", json());
+    const bool last = pages.is_number() ? page >= pages.get<double>() : batch.size() < per_page;
+    if (last || batch.empty()) return items;
   }
 }
 
@@ -81,6 +88,12 @@ class RequestTrackerConnector : public sdk::ConnectorPlugin {
         throw Error(CXLOOP_ERR_INVALID, "change 'status' must be a task state string");
       }
       fields["Status"] = rt_status_for(change.at("status").get<std::string>());
+    }
+    // RT answers a comment on a ticket it does not have with 400 "Permission Denied"; ask first.
+    if (!rt_.find(path, "reading ticket " + id)) {
+      throw Error(CXLOOP_ERR_NOT_FOUND, "Request Tracker has no ticket " + id +
+                                            " (the task's external_ref); it may have been "
+                                            "shredded");
     }
     if (!fields.empty()) apply(id, fields);
     // After the fields, so a retry after a failed field change never posts the comment twice.

@@ -16,6 +16,8 @@ rt_server=/usr/share/request-tracker5/libexec/rt-server
 rt_setup_database=/usr/sbin/rt-setup-database-5
 
 queue=cxloop-tests
+# A second queue, for tasks whose department's connector settings name their own queue.
+department_queue=cxloop-finance
 connector_user=cxloop
 connector_password=connector-secret
 root_password=root-secret
@@ -146,15 +148,15 @@ start_server() {
   # --skip-create: SQLite needs no CREATE DATABASE (and no DBA); the file is made on first use.
   "$rt_setup_database" --action init --skip-create </dev/null >"$dir/setup-database.log" 2>&1 ||
     { cat "$dir/setup-database.log" >&2; die "rt-setup-database-5 failed; its output is above"; }
-  token=$(perl "$here/rt_setup.pl" "$queue" "$connector_user" "$connector_password" \
+  token=$(perl "$here/rt_setup.pl" "$queue,$department_queue" "$connector_user" "$connector_password" \
     "$root_password" 2>"$dir/rt-setup.log") ||
     { cat "$dir/rt-setup.log" >&2; die "rt_setup.pl failed; its output is above"; }
   [[ $token =~ ^1-[0-9]+-[0-9a-f]+$ ]] || die "rt_setup.pl printed no auth token (got '$token')"
 
   # setsid and closed standard streams: the server must outlive this script and must not
-  # hold CTest's output pipe open. Starlet prefork with a few workers: the tests run
-  # requests in parallel (the connector and the test acting as department staff).
-  setsid "$rt_server" --host 127.0.0.1 --port "$port" --max-workers 4 \
+  # hold CTest's output pipe open. Starlet prefork with two workers: the tests' requests
+  # come one at a time, and each worker is a full RT in memory.
+  setsid "$rt_server" --host 127.0.0.1 --port "$port" --max-workers 2 \
     </dev/null >"$dir/rt-server.log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/rt-server.pid"
@@ -164,6 +166,7 @@ start_server() {
   cat >"$dir/env.partial" <<EOF
 CXLOOP_TEST_RT_URL=$url
 CXLOOP_TEST_RT_QUEUE=$queue
+CXLOOP_TEST_RT_DEPARTMENT_QUEUE=$department_queue
 CXLOOP_TEST_RT_TOKEN=$token
 CXLOOP_TEST_RT_USER=$connector_user
 CXLOOP_TEST_RT_PASSWORD=$connector_password

@@ -1,9 +1,10 @@
 # Prepares a fresh Request Tracker database for the connector tests, through RT's own API
-# (the same objects the web UI would create): the queue tasks are pushed into, the RT user
+# (the same objects the web UI would create): the queues tasks are pushed into (the
+# instance's queue, and one a department's connector settings name), the RT user
 # the connector acts as (queue rights only, no SuperUser, so the tests prove the rights
 # the README lists are enough) with a password and an auth token, and a password for root,
 # who plays the department's staff resolving and answering tickets.
-# Usage: perl rt_setup.pl QUEUE CONNECTOR_USER CONNECTOR_PASSWORD ROOT_PASSWORD
+# Usage: perl rt_setup.pl QUEUE,QUEUE2 CONNECTOR_USER CONNECTOR_PASSWORD ROOT_PASSWORD
 # Prints the connector user's auth token. RT_SITE_CONFIG must name the private site config.
 use strict;
 use warnings;
@@ -13,8 +14,8 @@ use RT;
 RT::LoadConfig();
 RT::Init();
 
-my ($queue_name, $user_name, $user_password, $root_password) = @ARGV;
-die "usage: rt_setup.pl QUEUE CONNECTOR_USER CONNECTOR_PASSWORD ROOT_PASSWORD\n"
+my ($queue_names, $user_name, $user_password, $root_password) = @ARGV;
+die "usage: rt_setup.pl QUEUE,QUEUE2 CONNECTOR_USER CONNECTOR_PASSWORD ROOT_PASSWORD\n"
   unless defined $root_password;
 
 sub check {
@@ -27,16 +28,18 @@ $root->Load('root');
 check('root user', $root->Id, 'missing from the initialised database');
 check('root password', $root->SetPassword($root_password));
 
-my $queue = RT::Queue->new(RT->SystemUser);
-check('queue', $queue->Create(Name => $queue_name, Description => 'cxloop connector tests'));
-
 my $user = RT::User->new(RT->SystemUser);
 check('connector user',
   $user->Create(Name => $user_name, Password => $user_password, Privileged => 1,
                 EmailAddress => "$user_name\@cxloop.test", RealName => 'cxloop connector'));
-for my $right (qw(SeeQueue CreateTicket ShowTicket ModifyTicket CommentOnTicket
-                  ReplyToTicket ShowTicketComments)) {
-  check("right $right", $user->PrincipalObj->GrantRight(Right => $right, Object => $queue));
+for my $queue_name (split /,/, $queue_names) {
+  my $queue = RT::Queue->new(RT->SystemUser);
+  check("queue $queue_name",
+    $queue->Create(Name => $queue_name, Description => 'cxloop connector tests'));
+  for my $right (qw(SeeQueue CreateTicket ShowTicket ModifyTicket CommentOnTicket
+                    ReplyToTicket ShowTicketComments)) {
+    check("right $right", $user->PrincipalObj->GrantRight(Right => $right, Object => $queue));
+  }
 }
 check('right ManageAuthTokens',
   $user->PrincipalObj->GrantRight(Right => 'ManageAuthTokens', Object => RT->System));
