@@ -100,6 +100,13 @@ export async function submitting(form, fn) {
   }
 }
 
+// A plain object as a definition list (evidence, attributes); nested values as JSON text.
+export function facts(object) {
+  if (!object || typeof object !== 'object') return null;
+  return h('dl', { class: 'facts' }, Object.entries(object).flatMap(([k, v]) =>
+    [h('dt', {}, label(k)), h('dd', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))]));
+}
+
 export function splitList(text) {
   return text.split(',').map((s) => s.trim()).filter(Boolean);
 }

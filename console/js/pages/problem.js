@@ -3,7 +3,7 @@
 // department tasks and campaign when the server offers them.
 
 import { api, available } from '../api.js';
-import { h, clear, field, badge, formatTime, label, notice, submitting, splitList } from '../ui.js';
+import { h, clear, field, badge, facts, formatTime, label, notice, submitting, splitList } from '../ui.js';
 import { PROBLEM_STATES } from './problems.js';
 import { figure } from '../charts.js';
 
@@ -184,6 +184,15 @@ async function loadCases(section, id) {
 }
 
 async function loadEvidence(section, id) {
+  // What analytics found: the suggestions that proposed this problem or linked cases to it.
+  const suggestions = await available('/api/v1/suggestions', { problem_id: id, limit: 20 });
+  if (suggestions.ok) {
+    for (const s of suggestions.data.items) {
+      section.append(h('div', { class: 'card' },
+        h('p', {}, h('strong', {}, s.title || `Suggestion ${s.id}`), ` · ${label(s.state)} · proposed by ${s.proposed_by || '—'}`),
+        facts(s.evidence)));
+    }
+  }
   try {
     const page = await api.get(`/api/v1/problems/${id}/events`, { limit: 50 });
     section.append(h('ol', { class: 'compact' }, page.items.map((e) => h('li', {},

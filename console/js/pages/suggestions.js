@@ -3,7 +3,7 @@
 // linked) or dismisses it (it is not proposed again).
 
 import { api, available } from '../api.js';
-import { h, clear, field, label, notice, submitting, formatTime } from '../ui.js';
+import { h, clear, facts, field, label, notice, submitting, formatTime } from '../ui.js';
 
 export async function render(main) {
   const list = h('div', { class: 'suggestions' });
@@ -25,10 +25,7 @@ export async function render(main) {
 function evidence(value) {
   if (value === null || value === undefined) return '—';
   if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
-  if (typeof value === 'object') {
-    return h('dl', { class: 'facts' }, Object.entries(value).flatMap(([k, v]) =>
-      [h('dt', {}, label(k)), h('dd', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))]));
-  }
+  if (typeof value === 'object') return facts(value);
   return String(value);
 }
 

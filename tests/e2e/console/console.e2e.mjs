@@ -55,6 +55,13 @@ async function signedIn(token, width = 1366) {
   return page;
 }
 
+// Closes the page's browser context after checking that no script failed on it.
+async function done(page) {
+  const errors = page.scriptErrors || [];
+  await page.context().close();
+  assert.deepEqual(errors, [], 'no script errors in the console');
+}
+
 async function screenshot(page, name) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
@@ -92,7 +99,7 @@ test('an agent signs in, sees their name and role, and signs out', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('cxloop.token')), null);
-  await page.context().close();
+  await done(page);
 });
 
 test('a token revoked while its holder works sends them to the sign-in page with the reason', async () => {
@@ -104,7 +111,7 @@ test('a token revoked while its holder works sends them to the sign-in page with
   await page.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
   await page.getByText('Your token is no longer accepted; sign in again.').waitFor(WAIT);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('cxloop.token')), null);
-  await page.context().close();
+  await done(page);
 });
 
 test('a case sent through the web form appears in the open inbox without a reload', async () => {
@@ -116,7 +123,7 @@ test('a case sent through the web form appears in the open inbox without a reloa
   await page.getByRole('cell', { name: subject }).waitFor(WAIT);
   assert.equal(await page.evaluate(() => window.notReloaded), true);
   await screenshot(page, 'inbox-1366');
-  await page.context().close();
+  await done(page);
 });
 
 test('the inbox filters cases by text and state, and keeps the filters when coming back', async () => {
@@ -140,7 +147,7 @@ test('the inbox filters cases by text and state, and keeps the filters when comi
   await page.getByRole('link', { name: '← Inbox' }).click();
   await page.getByRole('cell', { name: new RegExp(marker) }).waitFor(WAIT);
   assert.equal(await page.getByLabel('Text').inputValue(), marker);
-  await page.context().close();
+  await done(page);
 });
 
 test('an agent opens a case, replies, and changes its state; a refused change is explained next to it', async () => {
@@ -173,7 +180,7 @@ test('an agent opens a case, replies, and changes its state; a refused change is
   await screenshot(page, 'case-1366');
   await page.setViewportSize({ width: 768, height: 1024 });
   await screenshot(page, 'case-768');
-  await page.context().close();
+  await done(page);
 });
 
 test('editing a problem\'s scope updates the count of customers in scope', async () => {
@@ -209,7 +216,7 @@ test('editing a problem\'s scope updates the count of customers in scope', async
   await page.getByRole('heading', { name: 'Problems' }).waitFor(WAIT);
   await page.setViewportSize({ width: 1366, height: 900 });
   await screenshot(page, 'problems-1366');
-  await page.context().close();
+  await done(page);
 });
 
 test('an agent routes a task to a department from the problem page, and a past due date is explained at the field', async () => {
@@ -221,7 +228,7 @@ test('an agent routes a task to a department from the problem page, and a past d
   await page.goto(`${server.base}/console/#/problems/${problem.id}`);
   if (tasks.status === 404) {
     await page.getByText('Department tasks are not available on this server yet').waitFor(WAIT);
-    await page.context().close();
+    await done(page);
     return;
   }
   assert.equal(tasks.status, 200);
@@ -245,7 +252,7 @@ test('an agent routes a task to a department from the problem page, and a past d
   assert.equal(stored.items[0].department_id, department.id);
   assert.equal(stored.items[0].status, 'queued');
   await screenshot(page, 'problem-tasks-1366');
-  await page.context().close();
+  await done(page);
 });
 
 test('an agent token cannot see the admin pages', async () => {
@@ -256,7 +263,7 @@ test('an agent token cannot see the admin pages', async () => {
   await alert.waitFor(WAIT);
   assert.match(await alert.textContent(), /need an admin token; you are signed in as agent/);
   assert.equal(await page.locator('#plugins-table').count(), 0);
-  await page.context().close();
+  await done(page);
 });
 
 test('the admin page lists the plugins with kind, version and state, and creates a token shown once', async () => {
@@ -280,7 +287,7 @@ test('the admin page lists the plugins with kind, version and state, and creates
   assert.equal(me.role, 'ingest');
   await page.locator('#tokens-table tr', { hasText: 'kiosk' }).waitFor(WAIT);
   await screenshot(page, 'admin-1366');
-  await page.context().close();
+  await done(page);
 });
 
 test('the admin page shows a dead outbox item with its error, and retry queues it again', async () => {
@@ -289,7 +296,7 @@ test('the admin page shows a dead outbox item with its error, and retry queues i
   if (outbox.status === 404) {
     await page.goto(`${server.base}/console/#/admin`);
     await page.getByText('The outbox is not browsable on this server yet').waitFor(WAIT);
-    await page.context().close();
+    await done(page);
     return;
   }
   // A department wired to a channel instance instead of a connector: its task push can
@@ -313,7 +320,7 @@ test('the admin page shows a dead outbox item with its error, and retry queues i
   // Shown only after the server accepted the retry. (The push fails again at once, so the
   // item's own state cannot tell a retried item from one never retried.)
   await row.getByText('queued again').waitFor(WAIT);
-  await page.context().close();
+  await done(page);
 });
 
 test('the dashboard draws the server\'s summary figures, or says the summary is not offered', async () => {
@@ -331,9 +338,8 @@ test('the dashboard draws the server\'s summary figures, or says the summary is 
     assert.deepEqual(rows, figures.contacts.by_channel);
     assert.ok(figures.contacts.by_channel.web >= 2, 'the web form cases of the earlier tests are counted');
   }
-  assert.deepEqual(page.scriptErrors, []);
   await screenshot(page, 'dashboard-1366');
-  await page.context().close();
+  await done(page);
 });
 
 test('the main pages fit a tablet screen without sideways scrolling', async () => {
@@ -346,5 +352,5 @@ test('the main pages fit a tablet screen without sideways scrolling', async () =
     assert.equal(overflow, 0, `${route} is ${overflow}px wider than the tablet screen`);
     await screenshot(page, `${route.slice(2)}-768`);
   }
-  await page.context().close();
+  await done(page);
 });
