@@ -16,15 +16,13 @@
 // the target cxloop::cxloop_sdk_testing (it adds the loader library).
 #pragma once
 
+#include <cctype>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <new>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -36,6 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cxloop/plugin_api.h"
+#include "cxloop/sdk/entry.hpp"
 #include "cxloop/sdk/error.hpp"
 
 namespace cxloop::sdk::testing {
@@ -417,13 +416,6 @@ class PluginHarness {
     return status;
   }
 
-  static char* copy_out(const std::string& text) {
-    char* out = static_cast<char*>(std::malloc(text.size() + 1));
-    if (out == nullptr) throw std::bad_alloc();
-    std::memcpy(out, text.c_str(), text.size() + 1);
-    return out;
-  }
-
   static const char* host_last_error(cxloop_host_context* ctx) {
     State& s = state(ctx);
     std::lock_guard<std::mutex> lock(s.mutex);
@@ -449,7 +441,7 @@ class PluginHarness {
 
   static cxloop_status host_config(cxloop_host_context* ctx, char** out_json) {
     State& s = state(ctx);
-    *out_json = copy_out(s.settings.dump());
+    *out_json = detail::copy_string(s.settings.dump());
     return CXLOOP_OK;
   }
 
@@ -476,7 +468,7 @@ class PluginHarness {
                       "with PluginHarness::on_call");
     }
     try {
-      *out_json = copy_out(handler(request).dump());
+      *out_json = detail::copy_string(handler(request).dump());
       return CXLOOP_OK;
     } catch (const Error& e) {
       return fail(s, e.status(), e.what());
@@ -525,7 +517,7 @@ class PluginHarness {
       }
       value = it->second;
     }
-    *out_value = copy_out(value);
+    *out_value = detail::copy_string(value);
     return CXLOOP_OK;
   }
 
