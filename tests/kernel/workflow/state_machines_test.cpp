@@ -9,6 +9,7 @@ using cxloop::workflow::case_lifecycle;
 using cxloop::workflow::DomainError;
 using cxloop::workflow::ErrorKind;
 using cxloop::workflow::problem_lifecycle;
+using cxloop::workflow::task_lifecycle;
 using cxloop::workflow::StateMachine;
 
 namespace {
@@ -25,6 +26,7 @@ const Edges kProblemEdges = {{"proposed", "investigating"},
                              {"proposed", "closed"},
                              {"investigating", "solution_agreed"},
                              {"investigating", "closed"},
+                             {"investigating", "fix_in_progress"},
                              {"solution_agreed", "fix_in_progress"},
                              {"solution_agreed", "investigating"},
                              {"fix_in_progress", "fix_delivered"},
@@ -35,6 +37,13 @@ const Edges kProblemEdges = {{"proposed", "investigating"},
                              {"verified", "recurring"},
                              {"recurring", "investigating"},
                              {"recurring", "fix_in_progress"}};
+
+const Edges kTaskEdges = {{"queued", "open"},      {"queued", "in_progress"},
+                          {"queued", "done"},      {"queued", "rejected"},
+                          {"open", "in_progress"}, {"open", "done"},
+                          {"open", "rejected"},    {"in_progress", "open"},
+                          {"in_progress", "done"}, {"in_progress", "rejected"},
+                          {"done", "open"},        {"rejected", "open"}};
 
 void check_every_pair(const StateMachine& machine, const Edges& expected) {
   for (const auto& from : machine.states) {
@@ -68,6 +77,10 @@ TEST_CASE("the case lifecycle allows exactly the documented edges and refuses ev
 TEST_CASE(
     "the problem lifecycle allows exactly the documented edges and refuses every other pair") {
   check_every_pair(problem_lifecycle(), kProblemEdges);
+}
+
+TEST_CASE("the task lifecycle allows exactly the documented edges and refuses every other pair") {
+  check_every_pair(task_lifecycle(), kTaskEdges);
 }
 
 TEST_CASE("a refused transition names the states allowed from the current one") {
