@@ -36,6 +36,18 @@ std::string mail_from(const std::string& from, const std::string& message_id,
          "The display flickers.\r\n.leading dot survives\r\n";
 }
 
+// The poller's thread polls once as soon as the instance starts. Mail placed before that poll
+// has finished may be taken by it instead of by the test's own poll, so tests that poll by
+// hand wait for it (its outcome is counted in the plugin's poll metric).
+void wait_for_startup_poll(EmailTestServer& t) {
+  wait_until(
+      [&t] {
+        return t.http("GET", "/metrics", "", {})
+                   .body.find("cxloop_plugin_email_pop3_polls_total") != std::string::npos;
+      },
+      "the POP3 poller's start-up poll");
+}
+
 json poll_now(EmailTestServer& t) {
   const auto reply = t.api("POST", "/plugins/email/pop3/poll", nullptr, true);
   if (reply.status != 200) {
@@ -55,6 +67,7 @@ TEST_CASE("POP3 polling stores a mail from the mailbox and deletes it only after
   // A long interval: after its first (empty) poll at start-up the thread stays asleep and the
   // test polls through the admin route, so each step is observable.
   EmailTestServer t(pop3_settings(inbox, tls, 3600));
+  wait_for_startup_poll(t);
   const std::string raw = mail_from(from, "<pop3-" + tls + "@customer.example>", "Flicker");
   cxloop::testing::send_raw_message(inbox, raw);
   cxloop::testing::wait_for_messages(inbox, 1);
@@ -94,6 +107,7 @@ TEST_CASE("A polled mail that cannot be read is quarantined before it leaves the
           "[email][pop3]") {
   const std::string inbox = cxloop::testing::unique_mailbox("pop3-quarantine");
   EmailTestServer t(pop3_settings(inbox, "none", 3600));
+  wait_for_startup_poll(t);
   cxloop::testing::send_raw_message(
       inbox,
       "From: someone@customer.example\r\nSubject: odd\r\nMessage-ID: <odd@x>\r\n"
