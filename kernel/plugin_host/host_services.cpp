@@ -436,7 +436,10 @@ cxloop_status HostServices::register_route(const char* method_text, const char* 
     }
     const std::string prefix =
         is_public ? "/hooks/" + kind_ + "/" + instance_ : "/plugins/" + instance_;
-    const std::string pattern = path == "/" ? prefix : prefix + path;
+    // A public "/public/..." path is a site-wide address (a notice feed, an IVR lookup), so it
+    // is taken as it is; a second instance claiming it gets the CONFLICT below.
+    const bool site_path = is_public && path.rfind("/public/", 0) == 0;
+    const std::string pattern = site_path ? path : path == "/" ? prefix : prefix + path;
     std::shared_ptr<InstanceGate> gate = gate_;
     const std::string instance = instance_;
     RouteGuard guard = is_public ? RouteGuard() : route_guard_;
