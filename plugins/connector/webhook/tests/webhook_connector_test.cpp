@@ -210,6 +210,21 @@ TEST_CASE("A receiver that is down or failing makes the push UNAVAILABLE, to be 
   }
 }
 
+TEST_CASE("A receiver that does not answer within timeout_s makes the push UNAVAILABLE") {
+  // Connections complete in the listen backlog, but nobody ever reads or answers.
+  Poco::Net::ServerSocket silent(Poco::Net::SocketAddress("127.0.0.1", 0));
+  const std::string url = "http://127.0.0.1:" + std::to_string(silent.address().port()) + "/";
+  json settings = settings_for(url);
+  settings["timeout_s"] = 1;
+  auto harness = webhook(settings);
+  const auto started = std::chrono::steady_clock::now();
+  const auto pushed = harness->push(task(22, "task:22:push"));
+  CHECK(pushed.status == CXLOOP_ERR_UNAVAILABLE);
+  CHECK_THAT(pushed.error, Contains(url) && Contains("will be retried"));
+  // Bounded by the setting, not by the 10 s default.
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(8));
+}
+
 TEST_CASE("A receiver's 4xx refusal makes the push INVALID with the receiver's answer") {
   GatewayReceiver receiver;
   receiver.answer_with(422, R"({"error": "unknown cost centre 77"})");
