@@ -175,6 +175,7 @@ class RequestTrackerConnector : public sdk::ConnectorPlugin {
     const auto ticket = rt_.find("/ticket/" + id, "reading ticket " + id);
     if (!ticket) {
       host().warning("RT ticket " + id + " no longer exists; its task keeps its state");
+      host().counter_add("request_tracker_missing_tickets_total");
       return {{"external_ref", id},
               {"status_error", "RT ticket " + id + " no longer exists in " + rt_.settings().url}};
     }
