@@ -1,8 +1,14 @@
 #include "workflow/host_operations.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <vector>
+
 #include "workflow/domain_services.hpp"
 #include "workflow/field_rules.hpp"
 #include "workflow/operation_table.hpp"
+#include "workflow/state_machines.hpp"
 
 namespace cxloop::workflow {
 namespace {
@@ -35,6 +41,89 @@ std::int64_t case_reference(DomainServices& services, const json& request) {
   return required_id(request, "case_id");
 }
 
+// The problem ids a request names in "problem_ids" (to check only those), or nullopt.
+std::optional<std::vector<std::int64_t>> problem_id_filter(const json& request) {
+  auto it = request.find("problem_ids");
+  if (it == request.end() || it->is_null()) return std::nullopt;
+  if (!it->is_array()) {
+    throw DomainError(ErrorKind::invalid, "'problem_ids' must be an array of problem ids",
+                      "/problem_ids");
+  }
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const json& id = (*it)[i];
+    if (!id.is_number_integer() || id.get<std::int64_t>() < 1) {
+      throw DomainError(ErrorKind::invalid,
+                        "'problem_ids' holds " + id.dump() + "; send positive integer problem ids",
+                        "/problem_ids/" + std::to_string(i));
+    }
+    ids.push_back(id.get<std::int64_t>());
+  }
+  return ids;
+}
+
+// Whether the customer concerns the problem: one of their cases is linked to it, or one of
+// their assets is in its affected scope. The scope test is likely_affected (impact.hpp)
+// asked for the first customer from this one on, so the scope's SQL is not written twice.
+bool concerns(DomainServices& services, std::int64_t customer_id, std::int64_t problem_id,
+              const std::set<std::int64_t>& linked) {
+  if (linked.count(problem_id) > 0) return true;
+  const auto first = services.problems.likely_affected(problem_id, customer_id - 1, 1);
+  return !first.empty() && first.front() == customer_id;
+}
+
+// customer.affected_problems: the problems not closed that concern the customer with this
+// phone number (what a phone line announces to a caller).
+json affected_problems(DomainServices& services, const json& request) {
+  require_object(request, {"phone", "problem_ids"}, "customer.affected_problems");
+  const std::string phone = required_text(request, "phone", 60);
+  const auto only = problem_id_filter(request);
+  auto customer = services.customers.find_by_phone(phone);  // normalises; refuses bad numbers
+  if (!customer) return {{"customer_id", nullptr}, {"problem_ids", json::array()}};
+  const std::int64_t customer_id = customer->at("id").get<std::int64_t>();
+
+  std::set<std::int64_t> linked;
+  json page_query = {{"customer_id", customer_id}, {"limit", 200}};
+  for (;;) {
+    const Page page = services.cases.list(page_query);
+    for (const auto& item : page.items) {
+      if (item.contains("problem_id") && item["problem_id"].is_number_integer()) {
+        linked.insert(item["problem_id"].get<std::int64_t>());
+      }
+    }
+    if (!page.next_cursor) break;
+    page_query["cursor"] = *page.next_cursor;
+  }
+
+  std::vector<std::int64_t> affected;
+  if (only) {
+    for (std::int64_t id : *only) {
+      const json problem = services.problems.get(id);
+      if (problem.at("state") != "closed" && concerns(services, customer_id, id, linked)) {
+        affected.push_back(id);
+      }
+    }
+  } else {
+    std::vector<std::string> open_states;
+    for (const auto& state : problem_lifecycle().states) {
+      if (state != "closed") open_states.push_back(state);
+    }
+    json problem_query = {{"state", join(open_states, ",")}, {"limit", 200}};
+    for (;;) {
+      const Page page = services.problems.list(problem_query);
+      for (const auto& problem : page.items) {
+        const std::int64_t id = problem.at("id").get<std::int64_t>();
+        if (concerns(services, customer_id, id, linked)) affected.push_back(id);
+      }
+      if (!page.next_cursor) break;
+      problem_query["cursor"] = *page.next_cursor;
+    }
+  }
+  std::sort(affected.begin(), affected.end());
+  affected.erase(std::unique(affected.begin(), affected.end()), affected.end());
+  return {{"customer_id", customer_id}, {"problem_ids", affected}};
+}
+
 }  // namespace
 
 void register_host_operations(OperationTable& table, DomainServices& services) {
@@ -46,6 +135,8 @@ void register_host_operations(OperationTable& table, DomainServices& services) {
   table.add("customer.get", [s](const json& request, const Actor&) {
     return s->customers.get(required_id(request, "id"));
   });
+  table.add("customer.affected_problems",
+            [s](const json& request, const Actor&) { return affected_problems(*s, request); });
 
   table.add("case.intake", [s](const json& request, const Actor& actor) {
     return s->cases.intake(request, actor);
