@@ -46,7 +46,8 @@ class WebhookConnector : public sdk::ConnectorPlugin {
   }
 
   json push(const json& task) override {
-    const std::string task_id = require(task, "id").dump();
+    const json& id = require(task, "id");
+    const std::string task_id = id.is_string() ? id.get<std::string>() : id.dump();
     const std::string key = task.value("idempotency_key", std::string("task:" + task_id));
     // A push repeated after a crash returns what the first one recorded, without a 2nd POST.
     if (auto done = host().kv_get("pushed:" + key)) return json::parse(*done);

@@ -102,7 +102,6 @@ class PluginHarness {
   // name, kind, version and ABI agree with the manifest. Throws std::runtime_error naming the
   // file and what to fix.
   explicit PluginHarness(const std::string& plugin_dir) {
-    state_.harness = this;
     manifest_ = read_manifest(plugin_dir);
     api_ = open_library(plugin_dir, manifest_);
     host_api_.struct_size = sizeof(cxloop_host_api);
@@ -252,7 +251,6 @@ class PluginHarness {
 
  private:
   struct State {
-    PluginHarness* harness = nullptr;
     std::string instance;
     json settings;
     bool creating = false;
