@@ -17,7 +17,7 @@ std::string trimmed(const std::string& text) {
 // <a@b> wrote:", "Am ... schrieb ...:"), Outlook's separator, or a signature delimiter.
 bool starts_quoted_part(const std::string& line) {
   static const std::regex attribution(
-      R"(^(On|Am|Le|El)\s.*(wrote|schrieb|a écrit|escribió)\s*:\s*$)", std::regex::icase);
+      R"(^(On|Am|Le|El)\s.*(wrote|schrieb|a écrit|escribió).*:\s*$)", std::regex::icase);
   static const std::regex outlook(R"(^-{3,}\s*(Original Message|Ursprüngliche Nachricht)\s*-{3,})",
                                   std::regex::icase);
   const std::string line_trimmed = trimmed(line);

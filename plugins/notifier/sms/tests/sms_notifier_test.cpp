@@ -52,6 +52,8 @@ class Notifier {
     message = result.error;
     return result.status;
   }
+  // Leaves the kv store as an earlier, interrupted attempt would have left it.
+  void remember(const std::string& key, const std::string& value) { harness_.kv_put(key, value); }
 
  private:
   PluginHarness harness_;
@@ -156,6 +158,22 @@ TEST_CASE("A long text is split into numbered messages when long_text is split",
     CHECK(requests[i].headers.at("Idempotency-Key") == "notification:504#" + std::to_string(i + 1));
   }
   CHECK(joined == text);
+}
+
+TEST_CASE("A split text interrupted after its first part sends only the missing parts",
+          "[notifier][sms]") {
+  GatewayReceiver gateway;
+  Notifier notifier(
+      notifier_settings(gateway.url(), {{"max_segments", 1}, {"long_text", "split"}}));
+  // An earlier attempt got part 1 accepted, then failed (gateway down, process killed).
+  notifier.remember("part/notification:511#1", "SM-earlier");
+  const json result = notifier.send(notification("+491701234567", "511", words(60)));
+  const auto requests = gateway.requests();
+  REQUIRE(result.at("parts").size() == requests.size() + 1);
+  CHECK(result.at("parts")[0] == "SM-earlier");
+  CHECK(result.at("external_ref") == "SM-earlier");
+  CHECK(form_of(requests[0]).at("Body").rfind("(2/", 0) == 0);
+  CHECK(requests[0].headers.at("Idempotency-Key") == "notification:511#2");
 }
 
 TEST_CASE("A recipient without a phone number is refused as invalid", "[notifier][sms]") {
