@@ -53,7 +53,8 @@ class WebhookConnector : public sdk::ConnectorPlugin {
     if (auto done = host().kv_get("pushed:" + key)) return json::parse(*done);
 
     const std::string answer =
-        post(url_for(task), {{"event", "task.push"}, {"task", task}}, "task.push", key, "the task");
+        post(url_for(task), {{"event", "task.push"}, {"task", delivered(task)}}, "task.push", key,
+             "the task");
     json result = {{"external_ref", "webhook:" + task_id}};
     const json reply = json::parse(answer, nullptr, false);
     if (reply.is_object()) {
@@ -111,10 +112,19 @@ class WebhookConnector : public sdk::ConnectorPlugin {
         key.empty() ? "update:" + task.value("external_ref", std::string()) + ":" +
                           signature_header(settings_.secret, "", change.dump()).substr(7, 16)
                     : key;
-    post(url_for(task), {{"event", "task.update"}, {"task", task}, {"change", change}},
+    post(url_for(task), {{"event", "task.update"}, {"task", delivered(task)}, {"change", change}},
          "task.update", idempotency_key, "the change");
     host().counter_add("webhook_deliveries_total", 1, {{"event", "task.update"}});
     return json::object();
+  }
+
+  // The task as the receiver gets it: without the department's connector_settings, which
+  // are this connector's configuration, not the department's business.
+  static json delivered(json task) {
+    if (task.contains("department") && task["department"].is_object()) {
+      task["department"].erase("settings");
+    }
+    return task;
   }
 
   // One instance may serve several departments: a department's connector_settings "url"

@@ -123,6 +123,7 @@ TEST_CASE("A push POSTs the task as signed JSON to the receiver") {
   CHECK(body.at("event") == "task.push");
   CHECK(body.at("task").at("title") == "Refund double charges of March");
   CHECK(body.at("task").at("problem").at("number") == "PRB-000003");
+  CHECK(body.at("task").at("department") == json{{"id", 2}, {"name", "finance"}});
 
   // The receiver can check the delivery with nothing but the shared secret.
   const std::string timestamp = header(delivered, "X-Cxloop-Timestamp");
