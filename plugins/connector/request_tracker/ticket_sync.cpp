@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "mail/html_text.hpp"
 #include "text.hpp"
 
 namespace cxloop::connectors::request_tracker {
@@ -44,7 +45,8 @@ sdk::json ticket_comments(const sdk::json& history_items, const sdk::json& attac
     const std::string transaction = string_member(attachment, "TransactionId");
     const std::string type = string_member(attachment, "ContentType");
     const std::string content = channels::trimmed(string_member(attachment, "Content"));
-    if (transaction.empty() || content.empty() || type.rfind("text/", 0) != 0) continue;
+    if (transaction.empty() || content.empty()) continue;
+    if (type != "text/plain" && type != "text/html") continue;
     auto& bodies = type == "text/plain" ? plain : other;
     bodies.emplace(transaction, content);
   }
@@ -59,7 +61,8 @@ sdk::json ticket_comments(const sdk::json& history_items, const sdk::json& attac
     if (auto it = plain.find(id); it != plain.end()) {
       body = it->second;
     } else if (auto html = other.find(id); html != other.end()) {
-      body = html->second;
+      // An HTML-only mail to RT: agents read the timeline as plain text.
+      body = channels::trimmed(plugins::mail::html_to_text(html->second));
     }
     if (body.empty()) continue;  // an attachment-only reply carries no text to show
     sdk::json comment = {{"id", id}, {"author", author}, {"body", body}};

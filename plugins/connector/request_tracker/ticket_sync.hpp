@@ -21,7 +21,7 @@ sdk::json status_entry(const sdk::StatusMap& map, const std::string& id,
 // Type,Creator,Created) not made by own_user (the RT user the connector acts as, so that
 // cxloop's own comments do not come back), with the body taken from attachments (GET
 // /ticket/<id>/attachments with fields TransactionId,ContentType,Content): the transaction's
-// text/plain part, else its first other text part. The id is RT's transaction id.
+// text/plain part, else its text/html part as plain text. The id is RT's transaction id.
 sdk::json ticket_comments(const sdk::json& history_items, const sdk::json& attachment_items,
                           const std::string& own_user);
 

@@ -175,6 +175,18 @@ TEST_CASE("a ticket resolved in RT with a reply polls as done, with the reply as
   CHECK(rt.poll({id}).at("statuses").at(0).at("comments") == status.at("comments"));
 }
 
+TEST_CASE("an HTML comment in RT comes back as plain text") {
+  Connector rt(token_settings());
+  RtStaff staff;
+  const std::string id = rt.push(make_task("TSK-RT0015", "HTML reply")).at("external_ref");
+  staff.post("/ticket/" + id + "/comment",
+             {{"Content", "<p>Mould <b>B-77</b> retired &amp; scrapped.</p>"},
+              {"ContentType", "text/html"}});
+  const json comments = rt.poll({id}).at("statuses").at(0).at("comments");
+  REQUIRE(comments.size() == 1);
+  CHECK(comments[0].at("body") == "Mould B-77 retired & scrapped.");
+}
+
 TEST_CASE("an update comments on the ticket, moves its due date and changes its status") {
   Connector rt(token_settings());
   RtStaff staff;

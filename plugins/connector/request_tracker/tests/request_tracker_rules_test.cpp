@@ -134,14 +134,16 @@ TEST_CASE("correspondence and comments come back, except the connector's own") {
       {{"TransactionId", "40"}, {"ContentType", "multipart/alternative"}, {"Content", ""}},
       {{"TransactionId", "40"}, {"ContentType", "text/html"}, {"Content", "<p>Fixed</p>"}},
       {{"TransactionId", "40"}, {"ContentType", "text/plain"}, {"Content", " Fixed \n"}},
-      {{"TransactionId", "42"}, {"ContentType", "text/html"}, {"Content", "<b>note</b>"}},
+      {{"TransactionId", "42"},
+       {"ContentType", "text/html"},
+       {"Content", "<p><b>Note</b> &amp; more</p>"}},
       {{"TransactionId", "43"}, {"ContentType", "image/png"}, {"Content", "PNG"}},
   });
   const json comments = ticket_comments(history, attachments, "cxloop");
   REQUIRE(comments.size() == 2);
   CHECK(comments[0] ==
         json{{"id", "40"}, {"author", "alice"}, {"body", "Fixed"}, {"at", "2026-11-28T09:00:00Z"}});
-  CHECK(comments[1] == json{{"id", "42"}, {"author", "bob"}, {"body", "<b>note</b>"}});
+  CHECK(comments[1] == json{{"id", "42"}, {"author", "bob"}, {"body", "Note & more"}});
 }
 
 TEST_CASE("task states ask RT for its own states, and other values are refused") {
