@@ -190,11 +190,15 @@ void Server::start() {
     });
     dispatcher_->start();
 
-    // Timers: overdue tasks escalate, connectors without callbacks are polled.
+    // Timers: overdue tasks escalate, delivered fixes are verified, connectors without
+    // callbacks are polled.
     register_task_metrics(*metrics_, *db_, *events_);
     timers_ = std::make_unique<TimerThread>(*metrics_);
     timers_->add({"escalate_overdue_tasks", config_.workers.timer_interval,
                   [this] { domain_->tasks.escalate_overdue(); }});
+    // Delivered fixes whose contacts did not fall move to recurring (docs/analytics.md).
+    timers_->add({"verify_delivered_fixes", config_.workers.timer_interval,
+                  [this] { domain_->recurrence.run_once(); }});
     for (auto& job : connector_poll_jobs(config_, *plugins_, domain_->tasks, *metrics_)) {
       timers_->add(std::move(job));
     }
