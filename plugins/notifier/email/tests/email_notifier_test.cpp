@@ -8,6 +8,8 @@
 #include <thread>
 
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Process.h>
 
 #include <cxloop/sdk/testing/plugin_harness.hpp>
 
@@ -79,6 +81,46 @@ class Notifier {
 
  private:
   PluginHarness harness_;
+};
+
+// A second, throw-away SMTP server (aiosmtpd's own command line, discarding what it receives)
+// that a test can kill and start again on the same port, to see the notifier's pooled
+// connection die under it. Debian's interpreter, where python3-aiosmtpd lives.
+class DisposableSmtpServer {
+ public:
+  DisposableSmtpServer() : port_(closed_port()) { start(); }
+  ~DisposableSmtpServer() { stop(); }
+
+  std::uint16_t port() const { return port_; }
+  void start() {
+    process_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch(
+        "/usr/bin/python3", {"-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l",
+                             "127.0.0.1:" + std::to_string(port_)}));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    for (;;) {
+      try {
+        Poco::Net::StreamSocket probe;
+        probe.connect(Poco::Net::SocketAddress("127.0.0.1", port_));
+        return;
+      } catch (const Poco::Exception&) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          throw std::runtime_error("aiosmtpd did not listen on port " + std::to_string(port_) +
+                                   " within 15 s (is python3-aiosmtpd installed?)");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+  void stop() {
+    if (!process_) return;
+    Poco::Process::kill(*process_);
+    process_->wait();
+    process_.reset();
+  }
+
+ private:
+  std::uint16_t port_;
+  std::unique_ptr<Poco::ProcessHandle> process_;
 };
 
 }  // namespace
@@ -237,4 +279,32 @@ TEST_CASE("A recipient address the SMTP server refuses is invalid, and the conne
   notifier.send(notification(to, "961"));
   CHECK(cxloop::testing::delivered_messages(to).size() == 1);
   CHECK(notifier.connections_opened() == 1);
+}
+
+TEST_CASE(
+    "A pooled connection the server dropped is replaced, and a server that is gone is "
+    "unavailable until it returns",
+    "[notifier][email]") {
+  DisposableSmtpServer smtp;
+  Notifier notifier(notifier_settings({{"connections", 1}, {"smtp", {{"port", smtp.port()}}}}));
+  notifier.send(notification("first@example.test", "970"));
+  CHECK(notifier.connections_opened() == 1);
+
+  // The server goes away while the connection is idle in the pool.
+  smtp.stop();
+  std::string message;
+  CHECK(notifier.failure(notification("second@example.test", "971"), message) ==
+        CXLOOP_ERR_UNAVAILABLE);
+  CHECK(message.find("cannot reach the SMTP server") != std::string::npos);
+
+  smtp.start();
+  notifier.send(notification("second@example.test", "971"));  // the outbox's retry
+  CHECK(notifier.connections_opened() == 2);
+
+  // Dropped again, and back before the next mail: the stale connection is noticed before
+  // the message goes, and the mail is sent over a new one at the first attempt.
+  smtp.stop();
+  smtp.start();
+  notifier.send(notification("third@example.test", "972"));
+  CHECK(notifier.connections_opened() == 3);
 }
