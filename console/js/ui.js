@@ -23,6 +23,12 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// element.append() without the "null" text that DOM append makes of absent children.
+export function appendAll(element, ...children) {
+  element.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return element;
+}
+
 export function clear(element) {
   while (element.firstChild) element.firstChild.remove();
   return element;
@@ -100,11 +106,26 @@ export async function submitting(form, fn) {
   }
 }
 
-// A plain object as a definition list (evidence, attributes); nested values as JSON text.
+function isEmpty(value) {
+  return value === null || value === undefined || value === '' ||
+    (Array.isArray(value) && !value.length) || (typeof value === 'object' && !Object.keys(value).length);
+}
+
+// A value as words: lists joined, small objects as "key: value" pairs, long fractions cut.
+export function plain(value) {
+  if (typeof value === 'number') return String(Number.isInteger(value) ? value : Math.round(value * 1000) / 1000);
+  if (Array.isArray(value)) return value.map(plain).join(', ');
+  if (value && typeof value === 'object') {
+    return Object.entries(value).filter(([, v]) => !isEmpty(v)).map(([k, v]) => `${label(k)}: ${plain(v)}`).join('; ');
+  }
+  return String(value ?? '');
+}
+
+// A plain object as a definition list (evidence, attributes), leaving out empty entries.
 export function facts(object) {
   if (!object || typeof object !== 'object') return null;
-  return h('dl', { class: 'facts' }, Object.entries(object).flatMap(([k, v]) =>
-    [h('dt', {}, label(k)), h('dd', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))]));
+  return h('dl', { class: 'facts' }, Object.entries(object).filter(([, v]) => !isEmpty(v)).flatMap(([k, v]) =>
+    [h('dt', {}, label(k)), h('dd', {}, plain(v))]));
 }
 
 export function splitList(text) {

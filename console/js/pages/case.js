@@ -3,7 +3,7 @@
 // change state, link to a problem.
 
 import { api, request, available } from '../api.js';
-import { h, clear, field, badge, formatTime, label, notice, submitting } from '../ui.js';
+import { h, appendAll, clear, field, badge, formatTime, label, notice, submitting } from '../ui.js';
 
 const STATES = ['new', 'open', 'pending', 'resolved', 'closed'];
 
@@ -29,7 +29,7 @@ export async function render(main, [id]) {
   }
 
   function showHeader() {
-    clear(header).append(
+    appendAll(clear(header),
       h('h1', {}, `${current.number} · ${current.subject}`),
       h('p', { class: 'meta' }, badge(current.state), ` ${current.channel}`, current.category ? ` · ${label(current.category)}` : '',
         current.sku ? ` · ${current.sku}` : '', current.batch ? ` (batch ${current.batch})` : '',

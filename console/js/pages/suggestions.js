@@ -3,7 +3,7 @@
 // linked) or dismisses it (it is not proposed again).
 
 import { api, available } from '../api.js';
-import { h, clear, facts, field, label, notice, submitting, formatTime } from '../ui.js';
+import { h, appendAll, clear, facts, field, label, notice, plain, submitting, formatTime } from '../ui.js';
 
 export async function render(main) {
   const list = h('div', { class: 'suggestions' });
@@ -23,10 +23,8 @@ export async function render(main) {
 }
 
 function evidence(value) {
-  if (value === null || value === undefined) return '—';
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ');
-  if (typeof value === 'object') return facts(value);
-  return String(value);
+  if (value && typeof value === 'object' && !Array.isArray(value)) return facts(value);
+  return h('p', {}, plain(value) || '—');
 }
 
 function card(s) {
@@ -58,11 +56,12 @@ function card(s) {
       article.replaceChildren(notice(`Suggestion “${s.title}” dismissed.`));
     });
   });
-  article.append(
+  appendAll(article,
     h('h2', { id: `s-${s.id}` }, s.title || `Suggestion ${s.id}`),
-    h('p', { class: 'meta' }, `${s.kind === 'link' ? 'Link to a known problem' : 'New problem'} · ${label(s.category || '')} · ${(s.case_ids || []).length} case(s) · proposed by ${s.proposed_by || '—'} · ${formatTime(s.updated_at || s.created_at)}`),
+    h('p', { class: 'meta' }, [s.kind === 'link' ? 'Link to a known problem' : 'New problem', s.category ? label(s.category) : null,
+      `${(s.case_ids || []).length} case(s)`, `proposed by ${s.proposed_by || '—'}`, formatTime(s.updated_at || s.created_at)].filter(Boolean).join(' · ')),
     s.case_ids && s.case_ids.length ? h('p', {}, 'Cases: ', ...s.case_ids.map((id, i) => [i ? ', ' : '', h('a', { href: `#/cases/${id}` }, `#${id}`)])) : null,
-    s.scope ? h('p', {}, `Scope: ${JSON.stringify(s.scope)}`) : null,
+    plain(s.scope) ? h('p', {}, `Scope: ${plain(s.scope)}`) : null,
     h('h3', {}, 'Evidence'), evidence(s.evidence),
     accept, dismiss, outcome);
   return article;

@@ -55,11 +55,14 @@ async function signedIn(token, width = 1366) {
   return page;
 }
 
-// Closes the page's browser context after checking that no script failed on it.
+// Closes the page's browser context after checking that no script failed on it and that the
+// page it ended on shows no "undefined" or "null" where a value was missing.
 async function done(page) {
   const errors = page.scriptErrors || [];
+  const text = await page.locator('main').innerText();
   await page.context().close();
   assert.deepEqual(errors, [], 'no script errors in the console');
+  assert.doesNotMatch(text, /\b(undefined|null|NaN|\[object Object\])\b/);
 }
 
 async function screenshot(page, name) {
@@ -255,6 +258,38 @@ test('an agent routes a task to a department from the problem page, and a past d
   await done(page);
 });
 
+test('an agent accepts a suggested problem: the problem is created with the alike cases linked', async () => {
+  const texts = ['The glass carafe of my coffee maker cracked when I poured hot water',
+    'Coffee maker glass carafe cracked as soon as hot water was poured in',
+    'Hot water poured into the coffee maker and the glass carafe cracked'];
+  const numbers = [];
+  for (const [i, text] of texts.entries()) {
+    numbers.push((await submitWebForm(`carafe${i}@example.com`, text, `Carafe ${i}`)).case_number);
+  }
+  let suggestion;
+  for (let i = 0; i < 100 && !suggestion; i++) {
+    const open = await server.api('GET', '/api/v1/suggestions?state=open&kind=problem', agentToken);
+    suggestion = open.items.find((s) => (s.case_ids || []).length >= 3);
+    if (!suggestion) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(suggestion, 'the similarity plugin proposed a problem for the three alike cases');
+
+  const page = await signedIn(agentToken);
+  await page.getByRole('link', { name: 'Suggestions' }).click();
+  const card = page.locator('article.suggestion', { has: page.getByRole('heading', { name: suggestion.title }) });
+  await card.waitFor(WAIT);
+  assert.match(await card.textContent(), /3 case\(s\)/);
+  await screenshot(page, 'suggestions-1366');
+  await card.getByLabel('Problem title').fill('Coffee maker carafes crack with hot water');
+  await card.getByRole('button', { name: /^Accept/ }).click();
+  await card.getByText(/Accepted: 3 case\(s\) linked/).waitFor(WAIT);
+  await card.getByRole('link', { name: /^PRB-/ }).click();
+  await page.getByRole('heading', { name: /Coffee maker carafes crack with hot water/ }).waitFor(WAIT);
+  for (const number of numbers) await page.getByRole('link', { name: number }).waitFor(WAIT);
+  await page.locator('[data-figure="linked-cases"]', { hasText: '3' }).waitFor(WAIT);
+  await done(page);
+});
+
 test('an agent token cannot see the admin pages', async () => {
   const page = await signedIn(agentToken);
   assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 0);
@@ -350,6 +385,7 @@ test('the main pages fit a tablet screen without sideways scrolling', async () =
     await page.waitForLoadState('networkidle');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, `${route} is ${overflow}px wider than the tablet screen`);
+    assert.doesNotMatch(await page.locator('main').innerText(), /\b(undefined|null|NaN)\b/, route);
     await screenshot(page, `${route.slice(2)}-768`);
   }
   await done(page);

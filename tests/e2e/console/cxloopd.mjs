@@ -1,6 +1,6 @@
 // Starts a real cxloopd for a test: a temporary data folder, port 0 (the port is read from
-// the "listening on" log line), the console served from the source tree and the bundled web
-// channel from the build tree. Also creates tokens with the real cxloopctl.
+// the "listening on" log line), the console served from the source tree, and the bundled web
+// channel and similarity analytics plugin from the build tree. Also creates tokens with the real cxloopctl.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -20,7 +20,11 @@ export async function startServer() {
     console: { directory: path.join(sourceDir, 'console') },
     plugins: {
       directories: [path.join(buildDir, 'plugins')],
-      instances: { web: { plugin: 'web', required: true, settings: { rate_limit_per_minute: 1000 } } },
+      instances: {
+        web: { plugin: 'web', required: true, settings: { rate_limit_per_minute: 1000 } },
+        // Problem detection, tuned so that three alike contacts from two customers suffice.
+        similarity: { plugin: 'similarity', required: true, settings: { min_cases: 3, min_customers: 2, burst_ratio: 0 } },
+      },
     },
   }));
   const child = spawn(path.join(buildDir, 'bin', 'cxloopd'), ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
