@@ -100,7 +100,9 @@ export async function available(path, query) {
   try {
     return { ok: true, data: await api.get(path, query) };
   } catch (error) {
-    if (error.status === 404 || error.status === 405) return { ok: false, missing: true, error };
-    return { ok: false, missing: false, error };
+    // The server's own answer for a path it has no route for ("no resource at ..."), as
+    // opposed to a route that exists and did not find the record.
+    const noRoute = (error.status === 404 && /^no resource at /.test(error.detail || '')) || error.status === 405;
+    return { ok: false, missing: noRoute, error };
   }
 }

@@ -168,7 +168,8 @@ export async function render(main, [id]) {
   showHeader();
   await Promise.all([loadImpact(), loadCases(cases, id), loadEvidence(evidence, id),
     loadOptional(tasks, `/api/v1/problems/${id}/tasks`, (section, data) => renderTasks(section, data, id), 'Department tasks'),
-    loadOptional(campaign, `/api/v1/problems/${id}/campaign`, renderCampaign, 'Campaigns')]);
+    loadOptional(campaign, `/api/v1/problems/${id}/campaign`, renderCampaign, 'Campaigns',
+      'No campaign yet: customers are told when the fix is delivered.')]);
   return () => charts.forEach((c) => c.destroy());
 }
 
@@ -204,10 +205,11 @@ async function loadEvidence(section, id) {
 
 // Tasks and campaigns come with the connector and notifier work; until the server has
 // their routes the section says so instead of showing made-up data.
-async function loadOptional(section, path, show, what) {
+async function loadOptional(section, path, show, what, none) {
   const result = await available(path);
   if (result.ok) show(section, result.data);
   else if (result.missing) section.append(notice(`${what} are not available on this server yet (${path} is not served).`));
+  else if (result.error.status === 404 && none) section.append(h('p', {}, none));
   else section.append(notice(result.error.message, 'error'));
 }
 
@@ -258,10 +260,17 @@ function renderTasks(section, data, problemId) {
   section.append(list, form, agree);
 }
 
+// The campaign's progress per channel: notifications by state (from counts.by_channel).
+const NOTIFICATION_STATES = ['pending', 'sent', 'delivered', 'failed', 'acknowledged'];
 function renderCampaign(section, data) {
-  const channels = data.channels || data.per_channel || {};
-  section.append(h('p', {}, `State: ${label(data.state || '—')}`),
-    h('table', { class: 'list' }, h('thead', {}, h('tr', {}, ['Channel', 'Sent', 'Delivered', 'Failed', 'Acknowledged'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, Object.entries(channels).map(([name, c]) => h('tr', {},
-        h('td', {}, name), h('td', {}, c.sent ?? 0), h('td', {}, c.delivered ?? 0), h('td', {}, c.failed ?? 0), h('td', {}, c.acknowledged ?? 0))))));
+  const byChannel = (data.counts && data.counts.by_channel) || {};
+  const byKind = (data.counts && data.counts.by_kind) || {};
+  section.append(
+    h('p', {}, 'Campaign ', badge(data.state || 'unknown'), data.trigger ? ` · started by ${label(data.trigger)}` : '',
+      Object.keys(byKind).length ? ` · ${Object.entries(byKind).map(([kind, states]) =>
+        `${Object.values(states).reduce((a, b) => a + b, 0)} ${label(kind)}`).join(', ')}` : ''),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'campaign-table' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Channel'), NOTIFICATION_STATES.map((s) => h('th', { scope: 'col' }, label(s))))),
+      h('tbody', {}, Object.entries(byChannel).map(([name, states]) => h('tr', {},
+        h('th', { scope: 'row' }, name), NOTIFICATION_STATES.map((s) => h('td', { dataset: { state: s } }, String(states[s] ?? 0)))))))));
 }
