@@ -107,11 +107,11 @@ Set(\$MailCommand, 'mbox');
 EOF
 }
 
-# Waits until RT's REST 2 API answers an authenticated request; fails after 60 s or when
-# rt-server exits.
+# Waits until RT's REST 2 API answers an authenticated request. Returns 1 when rt-server
+# exited (e.g. someone took the port between free_port and its bind); fails after 60 s.
 wait_for_rt() {
-  local dir=$1 url=$2 pid=$3
-  for _ in $(seq 600); do
+  local dir=$1 url=$2 pid=$3 deadline=$((SECONDS + 60))
+  while ((SECONDS < deadline)); do
     if "$python" - "$url/REST/2.0/queues/all" "$connector_user" "$connector_password" <<'EOF' 2>/dev/null; then
 import base64, sys, urllib.request
 request = urllib.request.Request(sys.argv[1])
@@ -122,10 +122,7 @@ with urllib.request.urlopen(request, timeout=5) as response:
 EOF
       return 0
     fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      cat "$dir/rt-server.log" >&2
-      die "rt-server exited at start; its output is above and in $dir/rt-server.log"
-    fi
+    kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.1
   done
   die "RT did not answer $url/REST/2.0/ within 60 s; see $dir/rt-server.log and $dir/log/rt.log"
@@ -155,12 +152,22 @@ start_server() {
 
   # setsid and closed standard streams: the server must outlive this script and must not
   # hold CTest's output pipe open. Starlet prefork with two workers: the tests' requests
-  # come one at a time, and each worker is a full RT in memory.
-  setsid "$rt_server" --host 127.0.0.1 --port "$port" --max-workers 2 \
-    </dev/null >"$dir/rt-server.log" 2>&1 &
-  pid=$!
-  echo "$pid" >"$dir/rt-server.pid"
-  wait_for_rt "$dir" "$url" "$pid"
+  # come one at a time, and each worker is a full RT in memory. rt-server cannot report a
+  # port it chose itself, so a port taken meanwhile by a parallel test means another try.
+  for attempt in 1 2 3; do
+    setsid "$rt_server" --host 127.0.0.1 --port "$port" --max-workers 2 \
+      </dev/null >"$dir/rt-server.log" 2>&1 &
+    pid=$!
+    echo "$pid" >"$dir/rt-server.pid"
+    wait_for_rt "$dir" "$url" "$pid" && break
+    grep -q "couldn't start up a web server" "$dir/rt-server.log" && ((attempt < 3)) || {
+      cat "$dir/rt-server.log" >&2
+      die "rt-server exited at start; its output is above and in $dir/rt-server.log"
+    }
+    port=$(free_port)
+    url="http://127.0.0.1:$port"
+    write_site_config "$dir" "$port"
+  done
   trap - EXIT
 
   cat >"$dir/env.partial" <<EOF
