@@ -24,7 +24,7 @@ struct IndexSettings {
   int max_candidates = 60;        // candidates scored exactly
   double word_weight = 0.5;       // share of the word cosine in text similarity
   double sku_bonus = 0.10;        // same product
-  double sku_mismatch = 0.5;      // factor for two different known products
+  double sku_mismatch = 0.3;      // factor for two different known products
   double batch_bonus = 0.08;      // same batch of the same product
   double category_mismatch = 0.85;
 };
