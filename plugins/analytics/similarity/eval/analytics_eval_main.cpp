@@ -2,6 +2,7 @@
 // it through the similarity matcher at the given settings and prints the quality figures
 // (precision, recall and F1 of problem detection and of case-to-problem linking, the delay
 // to a proposal, false proposals on the background) and the time to match one case.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,8 +21,9 @@ using cxloop::analytics::eval::GeneratorSettings;
 const char* kUsage =
     "usage: cxloop-analytics-eval [--seed N] [--cases N] [--days N] [--problems N]\n"
     "         [--threshold X] [--link-threshold X] [--min-cases N] [--min-customers N]\n"
-    "         [--window-days N] [--burst-ratio X] [--per-problem] [--explain]\n"
-    "--per-problem lists each true problem; --explain prints every wrong proposal.\n"
+    "         [--window-days N] [--burst-ratio X] [--word-weight X] [--per-problem] [--explain]\n"
+    "--per-problem lists each true problem; --explain prints every wrong proposal;\n"
+    "--word-weight is the share of word cosine in text similarity (1: no trigrams).\n"
     "Defaults are the plugin's defaults; --seed 7 --cases 20000 --days 180.\n";
 
 double number(const std::string& flag, const char* text) {
@@ -75,6 +77,8 @@ int main(int argc, char** argv) {
         matcher.min_customers = static_cast<int>(number(flag, value));
       } else if (flag == "--window-days") {
         matcher.window_days = std::max(1, static_cast<int>(number(flag, value)));
+      } else if (flag == "--word-weight") {
+        matcher.index.word_weight = std::min(1.0, number(flag, value));
       } else if (flag == "--burst-ratio") {
         matcher.burst_ratio = number(flag, value);
       } else {
