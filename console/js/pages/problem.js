@@ -162,15 +162,18 @@ export async function render(main, [id]) {
   const tasks = h('section', { 'aria-labelledby': 'tasks-title' }, h('h2', { id: 'tasks-title' }, 'Department tasks'));
   const campaign = h('section', { 'aria-labelledby': 'campaign-title' }, h('h2', { id: 'campaign-title' }, 'Customer notices'));
 
+  const campaignView = new CampaignView(campaign, id);
   main.append(h('div', { class: 'columns' },
     h('div', { class: 'main-column' }, scopeForm, detailsForm, stateForm, solutionForm),
     h('div', { class: 'side' }, cases, tasks, campaign, evidence)));
   showHeader();
   await Promise.all([loadImpact(), loadCases(cases, id), loadEvidence(evidence, id),
     loadOptional(tasks, `/api/v1/problems/${id}/tasks`, (section, data) => renderTasks(section, data, id), 'Department tasks'),
-    loadOptional(campaign, `/api/v1/problems/${id}/campaign`, renderCampaign, 'Campaigns',
-      'No campaign yet: customers are told when the fix is delivered.')]);
-  return () => charts.forEach((c) => c.destroy());
+    campaignView.load()]);
+  return () => {
+    charts.forEach((c) => c.destroy());
+    campaignView.stop();
+  };
 }
 
 async function loadCases(section, id) {
@@ -205,11 +208,10 @@ async function loadEvidence(section, id) {
 
 // Tasks and campaigns come with the connector and notifier work; until the server has
 // their routes the section says so instead of showing made-up data.
-async function loadOptional(section, path, show, what, none) {
+async function loadOptional(section, path, show, what) {
   const result = await available(path);
   if (result.ok) show(section, result.data);
   else if (result.missing) section.append(notice(`${what} are not available on this server yet (${path} is not served).`));
-  else if (result.error.status === 404 && none) section.append(h('p', {}, none));
   else section.append(notice(result.error.message, 'error'));
 }
 
@@ -260,17 +262,103 @@ function renderTasks(section, data, problemId) {
   section.append(list, form, agree);
 }
 
-// The campaign's progress per channel: notifications by state (from counts.by_channel).
+// Customer notices: the campaign's progress per channel and notification state (refreshed
+// every few seconds while it runs), pause and resume, a manual start, and a preview of who
+// would be told what.
 const NOTIFICATION_STATES = ['pending', 'sent', 'delivered', 'failed', 'acknowledged'];
-function renderCampaign(section, data) {
-  const byChannel = (data.counts && data.counts.by_channel) || {};
-  const byKind = (data.counts && data.counts.by_kind) || {};
-  section.append(
-    h('p', {}, 'Campaign ', badge(data.state || 'unknown'), data.trigger ? ` · started by ${label(data.trigger)}` : '',
-      Object.keys(byKind).length ? ` · ${Object.entries(byKind).map(([kind, states]) =>
-        `${Object.values(states).reduce((a, b) => a + b, 0)} ${label(kind)}`).join(', ')}` : ''),
-    h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'campaign-table' },
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Channel'), NOTIFICATION_STATES.map((s) => h('th', { scope: 'col' }, label(s))))),
-      h('tbody', {}, Object.entries(byChannel).map(([name, states]) => h('tr', {},
-        h('th', { scope: 'row' }, name), NOTIFICATION_STATES.map((s) => h('td', { dataset: { state: s } }, String(states[s] ?? 0)))))))));
+const CAMPAIGN_POLL_MS = 3000;
+
+class CampaignView {
+  constructor(section, problemId) {
+    this.section = section;
+    this.path = `/api/v1/problems/${problemId}/campaign`;
+    this.body = h('div', { 'aria-live': 'polite' });
+    this.timer = null;
+    this.stopped = false;
+  }
+
+  async load() {
+    const result = await available(this.path);
+    if (result.missing) {
+      this.section.append(notice(`Campaigns are not available on this server yet (${this.path} is not served).`));
+      return;
+    }
+    this.section.append(this.body, this.previewPanel());
+    this.show(result);
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  show(result) {
+    clear(this.body);
+    if (!result.ok && result.error.status === 404) {
+      this.body.append(h('p', {}, 'No campaign yet: customers are told when the fix is delivered, or start it now.'),
+        this.actionForm('Start campaign now', 'POST', this.path));
+      return;
+    }
+    if (!result.ok) {
+      this.body.append(notice(result.error.message, 'error'));
+      return;
+    }
+    const data = result.data;
+    const byChannel = (data.counts && data.counts.by_channel) || {};
+    const byKind = (data.counts && data.counts.by_kind) || {};
+    this.body.append(
+      h('p', { id: 'campaign-state' }, 'Campaign ', badge(data.state || 'unknown'),
+        data.trigger ? ` · started ${label(data.trigger)}` : '',
+        Object.keys(byKind).length ? ` · ${Object.entries(byKind).map(([kind, states]) =>
+          `${Object.values(states).reduce((a, b) => a + b, 0)} ${label(kind)}`).join(', ')}` : ''),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'campaign-table' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Channel'), NOTIFICATION_STATES.map((s) => h('th', { scope: 'col' }, label(s))))),
+        h('tbody', {}, Object.entries(byChannel).map(([name, states]) => h('tr', {},
+          h('th', { scope: 'row' }, name), NOTIFICATION_STATES.map((s) => h('td', { dataset: { state: s } }, String(states[s] ?? 0)))))))));
+    if (data.state === 'running') this.body.append(this.actionForm('Pause campaign', 'POST', `${this.path}/pause`));
+    if (data.state === 'paused') this.body.append(this.actionForm('Resume campaign', 'POST', `${this.path}/resume`));
+    if (data.state === 'running' && !this.stopped) {
+      this.timer = setTimeout(async () => this.show(await available(this.path)), CAMPAIGN_POLL_MS);
+    }
+  }
+
+  actionForm(text, method, path) {
+    const form = h('form', { class: 'inline', 'aria-label': text }, h('button', { type: 'submit' }, text));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      submitting(form, async () => {
+        await api.post(path, {});
+        clearTimeout(this.timer);
+        this.show(await available(this.path));
+      });
+    });
+    return form;
+  }
+
+  previewPanel() {
+    const output = h('div');
+    const details = h('details', { class: 'card' }, h('summary', {}, 'Preview who would be told what'), output);
+    details.addEventListener('toggle', async () => {
+      if (!details.open) return;
+      clear(output).append(h('p', {}, 'Counting…'));
+      try {
+        const preview = await api.get(`${this.path}/preview`, { samples: 2 });
+        const rows = Object.entries(preview.counts || {}).flatMap(([kind, channels]) =>
+          Object.entries(channels).map(([channel, n]) => h('tr', {}, h('td', {}, label(kind)), h('td', {}, channel), h('td', {}, String(n)))));
+        clear(output).append(
+          h('table', { class: 'list', id: 'campaign-preview' },
+            h('thead', {}, h('tr', {}, ['Kind', 'Channel', 'Customers'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 3 }, 'Nobody to tell yet.')))),
+          h('p', {}, `${preview.unreachable ?? 0} cannot be reached · ${preview.skipped_opt_out ?? 0} opted out` +
+            (preview.broadcast && preview.broadcast.length ? ` · also published on ${preview.broadcast.join(', ')}` : '')),
+          ...Object.entries(preview.samples || {}).flatMap(([kind, list]) => list.map((m) => h('div', { class: 'message outbound' },
+            h('p', { class: 'meta' }, `${label(kind)} to ${m.address || `customer ${m.customer_id}`} via ${m.channel}`),
+            m.subject ? h('p', {}, h('strong', {}, m.subject)) : null,
+            h('p', { class: 'body' }, m.text)))));
+      } catch (error) {
+        clear(output).append(notice(error.message, 'error'));
+      }
+    });
+    return details;
+  }
 }
