@@ -168,7 +168,11 @@ export async function render(main, [id]) {
     h('div', { class: 'side' }, cases, tasks, campaign, evidence)));
   showHeader();
   await Promise.all([loadImpact(), loadCases(cases, id), loadEvidence(evidence, id),
-    loadOptional(tasks, `/api/v1/problems/${id}/tasks`, (section, data) => renderTasks(section, data, id), 'Department tasks'),
+    loadOptional(tasks, `/api/v1/problems/${id}/tasks`, (section, data) => renderTasks(section, data, id, async () => {
+      problem = await api.get(`/api/v1/problems/${id}`);
+      showHeader();
+      campaignView.expect();
+    }), 'Department tasks'),
     campaignView.load()]);
   return () => {
     charts.forEach((c) => c.destroy());
@@ -215,7 +219,8 @@ async function loadOptional(section, path, show, what) {
   else section.append(notice(result.error.message, 'error'));
 }
 
-function renderTasks(section, data, problemId) {
+// agreed: called after the solution was agreed (the fix may now be delivered).
+function renderTasks(section, data, problemId, agreed) {
   const list = h('ul', { class: 'compact', id: 'task-list' });
   function show(items) {
     const now = Date.now();
@@ -257,6 +262,7 @@ function renderTasks(section, data, problemId) {
     submitting(agree, async () => {
       await api.post(`/api/v1/problems/${problemId}/solution/agree`, {});
       agree.append(notice('Solution agreed.'));
+      await agreed();
     });
   });
   section.append(list, form, agree);
@@ -275,6 +281,7 @@ class CampaignView {
     this.body = h('div', { 'aria-live': 'polite' });
     this.timer = null;
     this.stopped = false;
+    this.waiting = false;
   }
 
   async load() {
@@ -292,13 +299,30 @@ class CampaignView {
     clearTimeout(this.timer);
   }
 
+  // A delivered fix starts the campaign in the background: look until it appears.
+  async expect() {
+    this.waiting = 20;  // polls, about a minute: longer means tasks still hold the fix back
+    clearTimeout(this.timer);
+    this.show(await available(this.path));
+  }
+
+  follow() {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => this.show(await available(this.path)), CAMPAIGN_POLL_MS);
+  }
+
   show(result) {
     clear(this.body);
     if (!result.ok && result.error.status === 404) {
       this.body.append(h('p', {}, 'No campaign yet: customers are told when the fix is delivered, or start it now.'),
         this.actionForm('Start campaign now', 'POST', this.path));
+      if (this.waiting > 0) {
+        this.waiting -= 1;
+        this.follow();
+      }
       return;
     }
+    this.waiting = false;
     if (!result.ok) {
       this.body.append(notice(result.error.message, 'error'));
       return;
@@ -317,9 +341,7 @@ class CampaignView {
           h('th', { scope: 'row' }, name), NOTIFICATION_STATES.map((s) => h('td', { dataset: { state: s } }, String(states[s] ?? 0)))))))));
     if (data.state === 'running') this.body.append(this.actionForm('Pause campaign', 'POST', `${this.path}/pause`));
     if (data.state === 'paused') this.body.append(this.actionForm('Resume campaign', 'POST', `${this.path}/resume`));
-    if (data.state === 'running' && !this.stopped) {
-      this.timer = setTimeout(async () => this.show(await available(this.path)), CAMPAIGN_POLL_MS);
-    }
+    if (data.state === 'running') this.follow();
   }
 
   actionForm(text, method, path) {
