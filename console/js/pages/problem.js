@@ -281,7 +281,7 @@ class CampaignView {
     this.body = h('div', { 'aria-live': 'polite' });
     this.timer = null;
     this.stopped = false;
-    this.waiting = false;
+    this.waiting = 0;
   }
 
   async load() {
@@ -322,7 +322,7 @@ class CampaignView {
       }
       return;
     }
-    this.waiting = false;
+    this.waiting = 0;
     if (!result.ok) {
       this.body.append(notice(result.error.message, 'error'));
       return;
