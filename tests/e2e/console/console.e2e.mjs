@@ -8,6 +8,7 @@ import { mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { startServer, buildDir, sourceDir } from './cxloopd.mjs';
+import { startSmsGateway } from './sms_gateway.mjs';
 
 const require = createRequire(path.join(sourceDir || '.', 'package.json'));
 const CHROMIUM = process.env.CXLOOP_CHROMIUM || '/usr/bin/chromium';
@@ -15,6 +16,7 @@ const artifacts = path.join(buildDir || '.', 'test-artifacts', 'console');
 const WAIT = { timeout: 15000 };
 
 let server;
+let gateway;
 let browser;
 let adminToken;
 let agentToken;
@@ -28,7 +30,8 @@ before(async () => {
     throw new Error('playwright-core is not installed: run npm ci at the repository root (.ci/setup --tests does)');
   }
   mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
+  gateway = await startSmsGateway();
+  server = await startServer({ smsGatewayUrl: gateway.url });
   adminToken = server.token('admin', 'e2e admin');
   agentToken = server.token('agent', 'Alex Agent');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
@@ -37,6 +40,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await gateway?.close();
 });
 
 async function signedIn(token, width = 1366) {
@@ -69,11 +73,11 @@ async function screenshot(page, name) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
 
-async function submitWebForm(email, description, name) {
+async function submitWebForm(email, description, name, phone) {
   const response = await fetch(`${server.base}/hooks/channel/web/submissions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email, description, name }),
+    body: JSON.stringify({ email, description, name, ...(phone ? { phone } : {}) }),
   });
   const text = await response.text();
   assert.equal(response.status, 201, text);
@@ -287,6 +291,48 @@ test('an agent accepts a suggested problem: the problem is created with the alik
   await page.getByRole('heading', { name: /Coffee maker carafes crack with hot water/ }).waitFor(WAIT);
   for (const number of numbers) await page.getByRole('link', { name: number }).waitFor(WAIT);
   await page.locator('[data-figure="linked-cases"]', { hasText: '3' }).waitFor(WAIT);
+  await done(page);
+});
+
+test('delivering the fix tells the customers: the campaign goes out through the SMS notifier and completes', async () => {
+  const probe = await fetch(`${server.base}/api/v1/problems/999999/campaign`, { headers: { Authorization: `Bearer ${agentToken}` } });
+  const probeBody = await probe.json();
+  const problem = await server.api('POST', '/api/v1/problems', agentToken, { title: 'Toaster timers stick', category: 'product_quality' });
+  const page = await signedIn(agentToken);
+  if (/^no resource at /.test(probeBody.detail || '')) {
+    await page.goto(`${server.base}/console/#/problems/${problem.id}`);
+    await page.getByText('Campaigns are not available on this server yet').waitFor(WAIT);
+    await done(page);
+    return;
+  }
+  const stamp = Date.now();
+  const phones = ['+15551230001', '+15551230002'];
+  for (const [i, phone] of phones.entries()) {
+    const intake = await submitWebForm(`toaster${stamp}${i}@example.com`, `Toaster timer sticks ${stamp}\nThe lever stays down.`, `Toaster ${i}`, phone);
+    const found = await server.api('GET', `/api/v1/cases?q=${encodeURIComponent(`Toaster timer sticks ${stamp}`)}&limit=10`, agentToken);
+    const c = found.items.find((item) => item.number === intake.case_number);
+    await server.api('POST', `/api/v1/problems/${problem.id}/cases`, agentToken, { case_id: c.id });
+  }
+  await server.api('POST', `/api/v1/problems/${problem.id}/transition`, agentToken, { state: 'investigating' });
+  await server.api('PUT', `/api/v1/problems/${problem.id}/solution`, agentToken, {
+    type: 'product_change', summary: 'New timer spring',
+    customer_message: 'The timer spring is replaced in all toasters from today; reply for a free spare.',
+  });
+  const before = gateway.messages.length;
+
+  await page.goto(`${server.base}/console/#/problems/${problem.id}`);
+  await page.getByText('No campaign yet').waitFor(WAIT);
+  await page.getByRole('button', { name: /^Agree solution/ }).click();
+  await page.locator('#campaign-state .badge', { hasText: 'completed' }).waitFor({ timeout: 30000 });
+  const sent = await page.locator('#campaign-table tr', { hasText: 'sms_notifier' }).locator('td').allTextContents();
+  const [pending, sentCount, delivered, failed] = sent.map(Number);
+  assert.equal(pending, 0);
+  assert.equal(failed, 0);
+  assert.equal(sentCount + delivered, 2);
+  const told = gateway.messages.slice(before);
+  assert.deepEqual(told.map((m) => m.fields.To).sort(), phones);
+  for (const m of told) assert.match(m.fields.Body, /timer spring is replaced/);
+  await screenshot(page, 'problem-campaign-1366');
   await done(page);
 });
 

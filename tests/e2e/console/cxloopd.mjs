@@ -1,6 +1,6 @@
 // Starts a real cxloopd for a test: a temporary data folder, port 0 (the port is read from
 // the "listening on" log line), the console served from the source tree, and the bundled web
-// channel and similarity analytics plugin from the build tree. Also creates tokens with the real cxloopctl.
+// channel, similarity analytics plugin and (given a gateway) SMS notifier from the build tree. Also creates tokens with the real cxloopctl.
 
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -10,13 +10,16 @@ import path from 'node:path';
 export const buildDir = process.env.CXLOOP_BUILD_DIR;
 export const sourceDir = process.env.CXLOOP_SOURCE_DIR;
 
-export async function startServer() {
+// smsGatewayUrl: where the sms_notifier instance posts (a receiver the test runs).
+export async function startServer({ smsGatewayUrl } = {}) {
   if (!buildDir || !sourceDir) throw new Error('CXLOOP_BUILD_DIR and CXLOOP_SOURCE_DIR must be set (ctest sets them)');
   const dir = mkdtempSync(path.join(tmpdir(), 'cxloop-console-e2e-'));
   const config = path.join(dir, 'cxloop.json');
   writeFileSync(config, JSON.stringify({
     data_dir: path.join(dir, 'data'),
     http: { listen: '127.0.0.1', port: 0, threads: 8 },
+    // Campaign progress and other time-driven work every half second, not every 30 s.
+    workers: { timer_interval_ms: 500, outbox_poll_ms: 50 },
     console: { directory: path.join(sourceDir, 'console') },
     plugins: {
       directories: [path.join(buildDir, 'plugins')],
@@ -24,6 +27,12 @@ export async function startServer() {
         web: { plugin: 'web', required: true, settings: { rate_limit_per_minute: 1000 } },
         // Problem detection, tuned so that three alike contacts from two customers suffice.
         similarity: { plugin: 'similarity', required: true, settings: { min_cases: 3, min_customers: 2, burst_ratio: 0 } },
+        ...(smsGatewayUrl ? {
+          sms_notifier: {
+            plugin: 'sms_notifier', required: true,
+            settings: { gateway_url: smsGatewayUrl, account: 'e2e', secret: 'e2e-secret', from_number: '+15550000001' },
+          },
+        } : {}),
       },
     },
   }));
