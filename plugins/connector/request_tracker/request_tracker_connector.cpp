@@ -106,7 +106,15 @@ class RequestTrackerConnector : public sdk::ConnectorPlugin {
 
   json poll(const std::vector<std::string>& refs) override {
     json statuses = json::array();
-    for (const auto& ref : refs) statuses.push_back(poll_one(ticket_id(ref, "refs")));
+    for (const auto& ref : refs) {
+      if (ref.empty() || ref.find_first_not_of("0123456789") != std::string::npos) {
+        // One stray reference must not stop the other tickets from being polled.
+        statuses.push_back(
+            {{"external_ref", ref}, {"status_error", "'" + ref + "' is not an RT ticket number"}});
+        continue;
+      }
+      statuses.push_back(poll_one(ref));
+    }
     return statuses;
   }
 

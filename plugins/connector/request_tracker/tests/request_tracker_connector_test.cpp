@@ -294,8 +294,9 @@ TEST_CASE("RT that cannot be reached or answers 5xx is UNAVAILABLE, so the outbo
 TEST_CASE("a ticket that no longer exists is reported in the poll, the others still polled") {
   Connector rt(token_settings());
   const std::string id = rt.push(make_task("TSK-RT0013", "Still here")).at("external_ref");
-  const json statuses = rt.poll({"999999", id}).at("statuses");
-  REQUIRE(statuses.size() == 2);
+  const json statuses = rt.poll({"999999", id, "PLANT-1"}).at("statuses");
+  REQUIRE(statuses.size() == 3);
+  CHECK(statuses[2].at("status_error") == "'PLANT-1' is not an RT ticket number");
   CHECK(statuses[0].at("external_ref") == "999999");
   CHECK_FALSE(statuses[0].contains("status"));
   CHECK(contains(statuses[0].at("status_error"), "RT ticket 999999 no longer exists"));
