@@ -14,6 +14,7 @@ void register_routes(ApiContext& context) {
   register_analytics_routes(context);
   register_task_routes(context);
   register_connector_routes(context);
+  register_campaign_routes(context);
 }
 
 }  // namespace cxloop::api

@@ -74,4 +74,8 @@ void register_task_routes(ApiContext& context);
 // retry of dead items (connector_routes.cpp).
 void register_connector_routes(ApiContext& context);
 
+// Campaigns, notifications and the public acknowledge/unsubscribe links
+// (campaign_routes.cpp).
+void register_campaign_routes(ApiContext& context);
+
 }  // namespace cxloop::api

@@ -15,7 +15,9 @@
 #include <stdexcept>
 
 #include "api/routes.hpp"
+#include "workflow/message_templates.hpp"
 #include "app/connector_sync.hpp"
+#include "app/outbox_outcomes.hpp"
 #include "app/timer_thread.hpp"
 #include "console/console_routes.hpp"
 #include "events/event_bus.hpp"
@@ -105,6 +107,9 @@ void Server::start() {
         *db_, events_.get(), config_.domain.categories, config_.domain.default_country_code, {}});
     workflow_context_->verification = {config_.domain.verification.window_days,
                                        config_.domain.verification.expected_drop};
+    templates_ = std::make_unique<workflow::MessageTemplates>(config_.campaigns.templates_dir);
+    workflow_context_->campaigns = {config_.campaigns.public_base_url, config_.campaigns.sender,
+                                    templates_.get()};
     domain_ = std::make_unique<workflow::DomainServices>(*workflow_context_);
     workflow::register_host_operations(*operations_, *domain_);
     authenticator_ = std::make_unique<api::Authenticator>(
@@ -151,42 +156,30 @@ void Server::start() {
                       "): " + s.error);
       }
     }
-    // Agents' replies are routed to the channel instances that can deliver them.
+    // Agents' replies are routed to the channel instances that can deliver them; campaigns
+    // reach customers through the notifier instances.
     workflow_context_->reply_channels = plugin_host::reply_channels(plugins_->statuses());
+    workflow_context_->notifiers = plugin_host::notifier_channels(plugins_->statuses());
 
     dispatcher_ = std::make_unique<plugin_host::OutboxDispatcher>(
         *outbox_, *plugins_, *metrics_, config_.node_name, config_.workers.outbox_threads,
         config_.workers.outbox_poll);
-    // A reply whose delivery was given up on is marked failed on its case's thread, where
-    // agents look, not only in the dead-letter list.
-    // A connector's answer to a push carries the task's reference in the department system.
-    dispatcher_->on_done([this](const repository::OutboxItem& item, const std::string& answer) {
-      if (item.operation != "push") return;
-      auto payload = nlohmann::json::parse(item.payload_json, nullptr, false);
-      if (!payload.is_object() || !payload.contains("id")) return;
-      domain_->tasks.record_push(payload["id"].get<std::int64_t>(), nlohmann::json::parse(answer));
-    });
-    dispatcher_->on_dead([this](const repository::OutboxItem& item, const std::string& error) {
-      if (item.operation == "push") {
-        auto payload = nlohmann::json::parse(item.payload_json, nullptr, false);
-        if (payload.is_object() && payload.contains("id")) {
-          domain_->tasks.record_push_failure(
-              payload["id"].get<std::int64_t>(),
-              "pushing to '" + item.target + "' was given up after " +
-                  std::to_string(item.attempts) + " attempt(s): " + error +
-                  "; retry it with POST /api/v1/outbox/" + std::to_string(item.id) + "/retry");
-        }
+    wire_outbox_outcomes(*dispatcher_, *domain_, config_.campaigns.rate_limits);
+    // Delivering a fix starts its campaign; a started campaign writes its audience. Both on
+    // the event threads, so neither the HTTP request nor the outbox waits for them.
+    events_->subscribe("kernel:campaigns", "problem.state_changed", [this](const events::Event& e) {
+      auto data = nlohmann::json::parse(e.data_json, nullptr, false);
+      if (!data.is_object() || data.value("after", nlohmann::json::object()).value("state", "") != "fix_delivered") {
         return;
       }
-      if (item.operation != "deliver") return;
-      auto payload = nlohmann::json::parse(item.payload_json, nullptr, false);
-      if (!payload.is_object() || !payload.contains("message")) return;
-      domain_->cases.set_delivery(
-          {{"message_id", payload["message"].at("id")},
-           {"delivery_state", "failed"},
-           {"error", "delivery through '" + item.target + "' was given up after " +
-                         std::to_string(item.attempts + 1) + " attempt(s): " + error}},
-          workflow::Actor{"system", "system"});
+      domain_->campaigns.start(std::stoll(e.subject.substr(e.subject.find(':') + 1)),
+                               nlohmann::json::object(), "fix_delivered", workflow::Actor{"system", "system"});
+    });
+    events_->subscribe("kernel:campaigns", "campaign.started", [this](const events::Event& e) {
+      auto data = nlohmann::json::parse(e.data_json, nullptr, false);
+      if (data.is_object() && data.contains("campaign_id")) {
+        domain_->campaigns.run_audience(data["campaign_id"].get<std::int64_t>());
+      }
     });
     dispatcher_->start();
 
@@ -199,6 +192,9 @@ void Server::start() {
     // Delivered fixes whose contacts did not fall move to recurring (docs/analytics.md).
     timers_->add({"verify_delivered_fixes", config_.workers.timer_interval,
                   [this] { domain_->recurrence.run_once(); }});
+    // Campaigns: started for fixes delivered while an event was lost, audiences finished
+    // after a crash, finished campaigns completed (closing print batches).
+    timers_->add({"campaigns", config_.workers.timer_interval, [this] { domain_->campaigns.tick(); }});
     for (auto& job : connector_poll_jobs(config_, *plugins_, domain_->tasks, *metrics_)) {
       timers_->add(std::move(job));
     }

@@ -29,6 +29,7 @@ class HttpServer;
 }  // namespace http
 namespace workflow {
 class OperationTable;
+class MessageTemplates;
 struct WorkflowContext;
 struct DomainServices;
 }  // namespace workflow
@@ -96,6 +97,7 @@ class Server {
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<workflow::OperationTable> operations_;
   std::unique_ptr<workflow::WorkflowContext> workflow_context_;
+  std::unique_ptr<workflow::MessageTemplates> templates_;
   std::unique_ptr<workflow::DomainServices> domain_;
   std::unique_ptr<api::Authenticator> authenticator_;
   std::unique_ptr<api::SecuredRoutes> secured_;

@@ -288,6 +288,21 @@ Config to_config(const json& doc, const std::string& source, std::vector<std::st
     config.console.javascript_directory =
         c.value("javascript_directory", config.console.javascript_directory);
   }
+  if (doc.contains("campaigns")) {
+    const json& c = doc["campaigns"];
+    auto& out = config.campaigns;
+    out.public_base_url = c.value("public_base_url", out.public_base_url);
+    while (!out.public_base_url.empty() && out.public_base_url.back() == '/') {
+      out.public_base_url.pop_back();
+    }
+    out.sender = c.value("sender", out.sender);
+    out.templates_dir = c.value("templates_dir", out.templates_dir);
+    if (c.contains("rate_limits")) {
+      for (const auto& [instance, rate] : c["rate_limits"].items()) {
+        out.rate_limits[instance] = rate.get<double>();
+      }
+    }
+  }
   if (doc.contains("plugins")) {
     const json& p = doc["plugins"];
     if (p.contains("directories")) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,16 @@ struct ConsoleConfig {
   std::string javascript_directory = "/usr/share/javascript";
 };
 
+// Campaigns telling customers about fixes (workflow/campaigns.hpp).
+struct CampaignConfig {
+  // Where customers reach the public acknowledge and unsubscribe links.
+  std::string public_base_url = "http://127.0.0.1:8080";
+  std::string sender = "Customer Service";  // {{sender}} in templates
+  std::string templates_dir;                // overrides of the built-in templates; "" none
+  // Notifications per second by notifier instance; instances not listed are not limited.
+  std::map<std::string, double> rate_limits;
+};
+
 struct PluginInstanceConfig {
   std::string name;    // instance name, unique (the key under plugins.instances)
   std::string plugin;  // manifest name of the plugin to load
@@ -80,6 +91,7 @@ struct Config {
   WorkerConfig workers;
   DomainConfig domain;
   ConsoleConfig console;
+  CampaignConfig campaigns;
   std::vector<std::string> plugin_dirs;  // searched in order; empty: the built-in default
   std::vector<PluginInstanceConfig> plugins;
 };

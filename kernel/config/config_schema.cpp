@@ -65,6 +65,14 @@ nlohmann::json build_schema() {
       {"directory", string},
       {"javascript_directory", non_empty},
   });
+  json campaigns = closed_object({
+      {"public_base_url", {{"type", "string"}, {"pattern", "^https?://[^/?#]+(/[^?#]*)?$"}}},
+      {"sender", non_empty},
+      {"templates_dir", string},
+      {"rate_limits",
+       {{"type", "object"},
+        {"additionalProperties", {{"type", "number"}, {"exclusiveMinimum", 0}}}}},
+  });
   json instance = closed_object({
       {"plugin", non_empty},
       {"enabled", boolean},
@@ -86,6 +94,7 @@ nlohmann::json build_schema() {
       {"workers", workers},
       {"domain", domain},
       {"console", console},
+      {"campaigns", campaigns},
       {"plugins", plugins},
   });
   root["$schema"] = "http://json-schema.org/draft-07/schema#";

@@ -143,6 +143,13 @@ void OutboxDispatcher::dispatch(const repository::OutboxItem& item) {
     record_failure("payload must be a JSON object", true);
     return;
   }
+  if (gate_) {
+    const std::chrono::milliseconds hold = gate_(item, payload);
+    if (hold.count() > 0) {
+      outbox_.defer(item.id, hold);
+      return;
+    }
+  }
   // The plugin's guard against doing the work twice after a lease expired mid-attempt.
   payload["idempotency_key"] = item.idempotency_key;
 

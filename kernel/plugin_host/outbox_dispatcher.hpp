@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace cxloop {
 namespace metrics {
 class Registry;
@@ -65,6 +67,13 @@ class OutboxDispatcher {
       std::function<void(const repository::OutboxItem& item, const std::string& answer_json)>;
   void on_done(DoneHandler handler) { on_done_ = std::move(handler); }
 
+  // Asked before an item is handed to its plugin: zero to go ahead, or how long to hold it
+  // back (a paused campaign, a notifier's rate limit). A held item goes back to pending for
+  // that long without counting an attempt. Set before start().
+  using Gate = std::function<std::chrono::milliseconds(const repository::OutboxItem& item,
+                                                       const nlohmann::json& payload)>;
+  void gate(Gate gate) { gate_ = std::move(gate); }
+
   // How long a claimed item stays ours; a node that dies mid-item releases it by expiry.
   static constexpr std::chrono::seconds lease{300};
 
@@ -82,6 +91,7 @@ class OutboxDispatcher {
   std::chrono::milliseconds poll_;
   DeadHandler on_dead_;
   DoneHandler on_done_;
+  Gate gate_;
 
   std::mutex mutex_;
   std::condition_variable wakeup_;

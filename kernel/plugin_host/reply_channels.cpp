@@ -22,4 +22,20 @@ std::vector<workflow::ReplyChannel> reply_channels(const std::vector<PluginStatu
   return out;
 }
 
+std::vector<workflow::NotifierChannel> notifier_channels(const std::vector<PluginStatus>& statuses) {
+  std::vector<workflow::NotifierChannel> out;
+  for (const auto& status : statuses) {
+    if (status.kind != "notifier" || status.state != "running") continue;
+    workflow::NotifierChannel channel;
+    channel.instance = status.instance;
+    for (const auto& capability : status.capabilities) {
+      if (capability.rfind("medium:", 0) == 0) channel.medium = capability.substr(7);
+      if (capability == "broadcast") channel.broadcast = true;
+      if (capability == "batch") channel.batch = true;
+    }
+    out.push_back(channel);
+  }
+  return out;
+}
+
 }  // namespace cxloop::plugin_host

@@ -154,6 +154,19 @@ void Outbox::complete(std::int64_t id) {
     throw std::invalid_argument("outbox item " + std::to_string(id) + " does not exist");
 }
 
+void Outbox::defer(std::int64_t id, std::chrono::milliseconds delay) {
+  const long long key = id;
+  const auto now_tp = Clock::now();
+  const std::string now = to_rfc3339(now_tp);
+  const std::string due = to_rfc3339(now_tp + delay);
+  db_.write([&](soci::session& sql) {
+    sql << "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, "
+           "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, next_attempt_at = :due, "
+           "updated_at = :u WHERE id = :id AND state = 'inflight'",
+        soci::use(due), soci::use(now), soci::use(key);
+  });
+}
+
 bool Outbox::fail(std::int64_t id, const std::string& error, bool permanent) {
   const long long key = id;
   const auto now_tp = Clock::now();

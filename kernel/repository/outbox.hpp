@@ -57,6 +57,9 @@ class Outbox {
   // lease), marking them inflight with a lease until now + lease.
   std::vector<OutboxItem> claim(const std::string& node, int limit, std::chrono::seconds lease);
   void complete(std::int64_t id);
+  // Puts a claimed item back to pending, due after delay, without counting the attempt its
+  // claim counted (held back, not failed).
+  void defer(std::int64_t id, std::chrono::milliseconds delay);
   // Records a failed attempt: retried after an exponential backoff, or dead once
   // max_attempts is reached or permanent is true. Returns true when the item is now dead.
   bool fail(std::int64_t id, const std::string& error, bool permanent);

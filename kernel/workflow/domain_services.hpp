@@ -4,6 +4,7 @@
 
 #include "workflow/analytics_summary.hpp"
 #include "workflow/articles.hpp"
+#include "workflow/campaigns.hpp"
 #include "workflow/assets.hpp"
 #include "workflow/cases.hpp"
 #include "workflow/customers.hpp"
@@ -28,6 +29,7 @@ struct DomainServices {
         articles(context),
         departments(context),
         tasks(context),
+        campaigns(context, cases),
         tokens(context),
         suggestions(context),
         recurrence(context),
@@ -43,6 +45,7 @@ struct DomainServices {
   ArticleService articles;
   DepartmentService departments;
   TaskService tasks;
+  CampaignService campaigns;
   TokenService tokens;
   SuggestionService suggestions;
   RecurrenceChecker recurrence;  // run_once() from the server's timer

@@ -22,10 +22,11 @@ namespace {
 const char* const kColumns =
     "id, number, title, description, category, scope, root_cause, department_id, priority, "
     "severity, state, revision, created_at, updated_at, root_cause_at, fix_delivered_at, "
-    "verified_at";
+    "verified_at, advisory";
 
 const std::set<std::string> kFields = {"title",      "description",   "category", "scope",
-                                       "root_cause", "department_id", "priority", "severity"};
+                                       "root_cause", "department_id", "priority", "severity",
+                                       "advisory"};
 const std::vector<std::string> kSeverities = {"minor", "major", "critical"};
 
 std::string subject_of(std::int64_t id) { return "problem:" + std::to_string(id); }
@@ -37,7 +38,7 @@ DomainError missing_problem(std::int64_t id) {
 nlohmann::json lock_problem(soci::session& tx, const WorkflowContext& context, std::int64_t id) {
   auto found = select_one(
       tx, std::string("SELECT ") + kColumns + " FROM problems WHERE id = :id" + row_lock(context),
-      id, {"scope"});
+      id, {"scope"}, {"advisory"});
   if (!found) throw missing_problem(id);
   return *found;
 }
@@ -81,6 +82,10 @@ SqlFields problem_fields(const WorkflowContext& context, soci::session& tx,
   }
   if (in.contains("root_cause")) {
     fields.emplace_back("root_cause", sql_value(optional_text(in, "root_cause", 100000)));
+  }
+  if (in.contains("advisory")) {
+    // Whether delivering the fix also warns the likely affected (campaigns.hpp).
+    fields.emplace_back("advisory", std::int64_t{optional_bool(in, "advisory").value_or(false) ? 1 : 0});
   }
   if (in.contains("department_id")) {
     auto department = optional_id(in, "department_id");
@@ -144,7 +149,7 @@ std::string ProblemService::number_for(std::int64_t id) {
 
 std::optional<nlohmann::json> ProblemService::load(soci::session& session, std::int64_t id) {
   return select_one(session, std::string("SELECT ") + kColumns + " FROM problems WHERE id = :id",
-                    id, {"scope"});
+                    id, {"scope"}, {"advisory"});
 }
 
 nlohmann::json ProblemService::create(const nlohmann::json& in, const Actor& actor) {
@@ -292,7 +297,7 @@ nlohmann::json ProblemService::find_by_number(const std::string& number) const {
   context_.db.read([&](soci::session& session) {
     rows = SqlQuery(std::string("SELECT ") + kColumns + " FROM problems")
                .where("number = $", trim(number))
-               .rows(session, {"scope"});
+               .rows(session, {"scope"}, {"advisory"});
   });
   if (rows.empty()) {
     throw DomainError(ErrorKind::not_found,
@@ -317,7 +322,7 @@ Page ProblemService::list(const nlohmann::json& query) const {
                         if (category) sql.where("category = $", *category);
                         if (department) sql.where("department_id = $", *department);
                       },
-                      request, {"scope"});
+                      request, {"scope"}, {"advisory"});
   });
   return page;
 }

@@ -34,6 +34,28 @@ struct VerificationPolicy {
   double expected_drop = 0.5;
 };
 
+// A running notifier plugin instance and how campaigns use it (its manifest capabilities):
+// medium ("medium:email" -> "email") for per-customer notifications, broadcast for feeds
+// that get one "publish" per campaign, batch for those that get "close_batch" at the end.
+struct NotifierChannel {
+  std::string instance;
+  std::string medium;
+  bool broadcast = false;
+  bool batch = false;
+};
+
+class MessageTemplates;
+
+// Campaign settings from config (campaigns section).
+struct CampaignPolicy {
+  // Where customers reach cxloop's public links (acknowledge, unsubscribe).
+  std::string public_base_url = "http://127.0.0.1:8080";
+  // Signs the messages ({{sender}} in templates).
+  std::string sender = "Customer Service";
+  // Overrides of the built-in templates; null uses the built-in ones.
+  const MessageTemplates* templates = nullptr;
+};
+
 struct WorkflowContext {
   repository::Database& db;
   events::EventBus* bus = nullptr;
@@ -46,6 +68,10 @@ struct WorkflowContext {
   // Empty (tools, tests without plugins): outbound messages are recorded as not_deliverable.
   std::vector<ReplyChannel> reply_channels = {};
   VerificationPolicy verification = {};
+  // Filled by the server with the running notifier instances; empty: campaigns reach nobody
+  // and say so (every notification failed with the reason).
+  std::vector<NotifierChannel> notifiers = {};
+  CampaignPolicy campaigns = {};
 };
 
 }  // namespace cxloop::workflow
