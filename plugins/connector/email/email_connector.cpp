@@ -5,6 +5,7 @@
 //   invoke "update" {"task", "change"}             mail a change made in cxloop, in the thread
 //   invoke "poll" {"refs"}                         read replies for those tokens
 //   GET /plugins/<instance>/quarantine[/{id}]      replies that could not be attributed (admin)
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,7 @@ class EmailConnector : public sdk::ConnectorPlugin {
     display_name_ = settings_.value("display_name", std::string("cxloop tasks"));
     default_to_ = settings_.value("to", std::string());
     max_message_bytes_ = settings_.value("max_message_bytes", max_message_bytes_);
+    unclaimed_days_ = settings_.value("unclaimed_days", unclaimed_days_);
     smtp_ =
         mail::SmtpSettings::from_json(settings_.value("smtp", json()), mail::domain_of(address_));
     pop3_ = mail::Pop3Settings::from_json(settings_.value("pop3", json()));
@@ -280,9 +282,28 @@ class EmailConnector : public sdk::ConnectorPlugin {
                     reply.from_address + ")");
       return;
     }
-    // A reply for a task the kernel is not asking about now stays in the mailbox for the
-    // poll that does.
-    if (wanted.count(*token) == 0) return;
+    const std::string unclaimed_key = "unclaimed/" + reply.message_id;
+    if (wanted.count(*token) == 0) {
+      // The kernel polls its open tasks in batches, so a reply for a task not asked about
+      // now stays in the mailbox for the poll that does; one nobody asks for within
+      // unclaimed_days (its task is done, rejected or gone) is set aside instead of being
+      // read again on every poll for ever.
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+      const auto first_seen = host().kv_get(unclaimed_key);
+      if (!first_seen) {
+        host().kv_put(unclaimed_key, std::to_string(now));
+      } else if (now - std::stoll(*first_seen) >= unclaimed_days_ * 86400LL) {
+        set_aside(session, id, raw,
+                  "reply for task token " + *token + " was not asked for by cxloop within " +
+                      std::to_string(unclaimed_days_) +
+                      " days (settings.unclaimed_days); its task is no longer followed");
+        host().kv_remove(unclaimed_key);
+      }
+      return;
+    }
+    host().kv_remove(unclaimed_key);
 
     const ReplyCommand command = read_reply(reply.text, commands_);
     json& status = found[*token];
@@ -318,6 +339,7 @@ class EmailConnector : public sdk::ConnectorPlugin {
   mail::Quarantine quarantine_;
   std::string address_, display_name_, default_to_;
   std::size_t max_message_bytes_ = 10 * 1024 * 1024;
+  int unclaimed_days_ = 14;
   mail::SmtpSettings smtp_;
   mail::Pop3Settings pop3_;
   mail::TlsSettings tls_;

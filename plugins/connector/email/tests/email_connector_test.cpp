@@ -96,6 +96,8 @@ class Connector {
     return json::parse(result.response.at("body").get<std::string>()).at("items");
   }
   bool logged(const std::string& fragment) const { return harness_.logged(fragment); }
+  std::map<std::string, std::string> kv() const { return harness_.kv(); }
+  void remember(const std::string& key, const std::string& value) { harness_.kv_put(key, value); }
 
  private:
   PluginHarness harness_;
@@ -306,6 +308,35 @@ TEST_CASE("An update for a task that was never pushed is refused as invalid",
                            {"idempotency_key", "task:12:update:x"}},
                           message) == CXLOOP_ERR_INVALID);
   CHECK(message.find("no external_ref") != std::string::npos);
+}
+
+TEST_CASE("A reply nobody asks for within unclaimed_days is quarantined", "[connector][email]") {
+  Mailboxes boxes;
+  Connector connector(connector_settings(boxes, {{"unclaimed_days", 3}}));
+  const std::string done_task =
+      connector.invoke("push", task_document(boxes.department, "unclaimed-1")).at("external_ref");
+  cxloop::testing::send_raw_message(
+      boxes.connector, reply(boxes.connector, "Re: [TSK-000012#" + done_task + "]",
+                             "<thanks-1@manufacturing.example>", "Thanks, closing.\r\n"));
+  cxloop::testing::wait_for_messages(boxes.connector, 1);
+
+  // First seen now: it stays.
+  connector.invoke("poll", {{"refs", json::array()}});
+  CHECK(cxloop::testing::delivered_messages(boxes.connector).size() == 1);
+  REQUIRE(connector.kv().count("unclaimed/<thanks-1@manufacturing.example>") == 1);
+
+  // First seen four days ago (as an earlier poll would have recorded it): set aside.
+  const auto four_days_ago =
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch() - std::chrono::hours(96))
+          .count();
+  connector.remember("unclaimed/<thanks-1@manufacturing.example>", std::to_string(four_days_ago));
+  connector.invoke("poll", {{"refs", json::array()}});
+  CHECK(cxloop::testing::delivered_messages(boxes.connector).empty());
+  const json kept = connector.quarantine();
+  REQUIRE(kept.size() == 1);
+  CHECK(kept.dump().find("was not asked for by cxloop within 3 days") != std::string::npos);
+  CHECK(connector.kv().count("unclaimed/<thanks-1@manufacturing.example>") == 0);
 }
 
 TEST_CASE("Command words follow the instance's status_map", "[connector][email]") {
