@@ -54,8 +54,7 @@ std::string script_literal(const json& value) {
 
 // The banner: builds its elements with textContent only, so notice text is never markup.
 std::string banner_script(const json& entries, const std::string& label) {
-  return "/* cxloop service notices banner: <script src=\".../public/notices/banner.js?product="
-         "SKU\"></script> */\n"
+  return "/* cxloop service notices banner: GET /public/notices/banner.js?product=SKU */\n"
          "(function () {\n"
          "  \"use strict\";\n"
          "  var notices = " +
