@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 #include "repository/database.hpp"
@@ -132,29 +133,36 @@ json RecurrenceChecker::Report::to_json() const {
 
 RecurrenceChecker::Report RecurrenceChecker::run_once() {
   Report report;
-  std::vector<json> delivered;
+  // Assessed on a read connection first: most delivered fixes are still being watched, and
+  // those need no write transaction.
+  std::vector<json> decided_candidates;
   context_.db.read([&](soci::session& session) {
-    delivered = SqlQuery(
-                    "SELECT p.id AS id, p.number AS number, p.fix_delivered_at AS "
-                    "fix_delivered_at FROM problems p")
-                    .where("p.state = 'fix_delivered'")
-                    .where("p.fix_delivered_at IS NOT NULL")
-                    .where(
-                        "NOT EXISTS (SELECT 1 FROM problem_verifications v WHERE v.problem_id = "
-                        "p.id AND v.fix_delivered_at = p.fix_delivered_at)")
-                    .text(" ORDER BY p.id")
-                    .rows(session);
+    auto delivered = SqlQuery(
+                         "SELECT p.id AS id, p.number AS number, p.fix_delivered_at AS "
+                         "fix_delivered_at FROM problems p")
+                         .where("p.state = 'fix_delivered'")
+                         .where("p.fix_delivered_at IS NOT NULL")
+                         .where(
+                             "NOT EXISTS (SELECT 1 FROM problem_verifications v WHERE "
+                             "v.problem_id = p.id AND v.fix_delivered_at = p.fix_delivered_at)")
+                         .text(" ORDER BY p.id")
+                         .rows(session);
+    for (const auto& candidate : delivered) {
+      if (assess_fix(session, context_.verification, candidate).outcome == "watching") {
+        ++report.watching;
+      } else {
+        decided_candidates.push_back(candidate);
+      }
+    }
   });
   const Actor system{"system", "system"};
-  for (const auto& candidate : delivered) {
+  for (const auto& candidate : decided_candidates) {
     const std::int64_t id = candidate.at("id").get<std::int64_t>();
     ChangeEvents changes;
     std::optional<FixAssessment> decided;
-    bool watching = false;
     context_.db.write([&](soci::session& tx) {
       changes.clear();
       decided.reset();
-      watching = false;
       // Re-read under the row lock: an agent may have moved the problem meanwhile.
       auto problem = select_one(tx,
                                 "SELECT id, number, state, revision, fix_delivered_at FROM "
@@ -166,11 +174,7 @@ RecurrenceChecker::Report RecurrenceChecker::run_once() {
         return;
       }
       FixAssessment a = assess_fix(tx, context_.verification, *problem);
-      if (a.outcome == "watching") {
-        watching = true;
-        return;
-      }
-      if (!store_verdict(tx, a)) return;
+      if (a.outcome == "watching" || !store_verdict(tx, a)) return;
       const std::string subject = "problem:" + std::to_string(id);
       if (a.outcome == "recurring") {
         problem_lifecycle().require("fix_delivered", "recurring");
@@ -181,7 +185,8 @@ RecurrenceChecker::Report RecurrenceChecker::run_once() {
                     {"updated_at", now_rfc3339()}});
         changes.record(tx, "problem.state_changed", subject, system.id,
                        {{"before", {{"state", "fix_delivered"}, {"revision", revision}}},
-                        {"after", {{"state", "recurring"}, {"revision", revision + 1}}}});
+                        {"after", {{"state", "recurring"}, {"revision", revision + 1}}},
+                        {"note", "contacts did not fall after the fix"}});
         changes.record(tx, "problem.recurring", subject, system.id, a.to_json());
       } else {
         changes.record(tx, "problem.verifiable", subject, system.id, a.to_json());
@@ -189,7 +194,6 @@ RecurrenceChecker::Report RecurrenceChecker::run_once() {
       decided = a;
     });
     changes.publish(context_);
-    if (watching) ++report.watching;
     if (decided) {
       (decided->outcome == "recurring" ? report.recurring : report.verifiable).push_back(*decided);
     }
