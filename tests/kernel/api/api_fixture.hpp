@@ -41,6 +41,9 @@ class ApiFixture {
     config.http.max_body_bytes = 64 * 1024;
     config.storage.url = database_.url();
     config.logging.level = "warning";
+    // Lifecycle tests walk fix_delivered -> verified at once; the verification window is
+    // tested with a frozen clock in tests/kernel/analytics.
+    config.domain.verification.window_days = 0;
     server_ = std::make_unique<app::Server>(config);
     server_->start();
     workflow::Actor system{"system", "system"};
