@@ -89,7 +89,11 @@ class SimilarityPlugin : public cxloop::sdk::AnalyticsPlugin {
       on_case(data.at("after"));
     } else if (type == "problem.created" || type == "problem.updated" ||
                type == "problem.state_changed") {
-      if (data.contains("after") && data.at("after").is_object()) on_problem(data.at("after"));
+      // Updates carry only what changed: the problem is read whole.
+      const std::int64_t id = subject_id(event, "problem:");
+      if (id != 0) {
+        guarded("problem.get", [&] { on_problem(host().call("problem.get", {{"id", id}})); });
+      }
     } else if (type == "problem.case_linked") {
       link(subject_id(event, "problem:"), data.value("case_id", std::int64_t{0}));
     } else if (type == "problem.case_unlinked") {

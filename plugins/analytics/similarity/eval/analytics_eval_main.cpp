@@ -21,9 +21,14 @@ using cxloop::analytics::eval::GeneratorSettings;
 const char* kUsage =
     "usage: cxloop-analytics-eval [--seed N] [--cases N] [--days N] [--problems N]\n"
     "         [--threshold X] [--link-threshold X] [--min-cases N] [--min-customers N]\n"
-    "         [--window-days N] [--burst-ratio X] [--word-weight X] [--per-problem] [--explain]\n"
+    "         [--window-days N] [--burst-ratio X] [--word-weight X] [--history-days N]\n"
+    "         [--problem-share X]\n"
+    "         [--per-problem] [--explain]\n"
     "--per-problem lists each true problem; --explain prints every wrong proposal;\n"
-    "--word-weight is the share of word cosine in text similarity (1: no trigrams).\n"
+    "--word-weight is the share of word cosine in text similarity (1: no trigrams);\n"
+    "--history-days: background-only days replayed as start-up history (default 42, at most\n"
+    "half the stream); history older than four windows is only indexed, so a large index\n"
+    "(e.g. --cases 1000000 --days 730 --history-days 700) loads quickly for timing.\n"
     "Defaults are the plugin's defaults; --seed 7 --cases 20000 --days 180.\n";
 
 double number(const std::string& flag, const char* text) {
@@ -65,6 +70,10 @@ int main(int argc, char** argv) {
         generator.cases = static_cast<int>(number(flag, value));
       } else if (flag == "--days") {
         generator.days = std::max(1, static_cast<int>(number(flag, value)));
+      } else if (flag == "--problem-share") {
+        generator.problem_share = std::min(0.9, number(flag, value));
+      } else if (flag == "--history-days") {
+        generator.warmup_days = static_cast<int>(number(flag, value));
       } else if (flag == "--problems") {
         generator.problems = static_cast<int>(number(flag, value));
       } else if (flag == "--threshold") {

@@ -611,7 +611,7 @@ GeneratedStream generate_stream(const GeneratorSettings& settings) {
   };
 
   const std::int64_t begin = kEpoch;
-  const std::int64_t warmup = std::min(settings.warmup_days, settings.days / 2) * kDay;
+  const std::int64_t warmup = std::min(settings.warmup_days, settings.days - 7) * kDay;
   const std::int64_t end = begin + settings.days * kDay;
   stream.history_end = begin + warmup;
   const int problem_count =

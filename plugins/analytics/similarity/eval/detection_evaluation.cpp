@@ -118,9 +118,16 @@ EvaluationResult evaluate(const GeneratedStream& stream, const MatcherSettings& 
   // The history before the stream: indexed as the plugin rebuilds at start-up, then one
   // proposal pass over the clusters it found.
   std::size_t k = 0;
+  // History older than the burst test's reach (four windows before the live part) is only
+  // indexed: no cluster could count it.
+  const std::int64_t clustered_from = stream.history_end - 4 * settings.window_days * 86400;
   for (; k < stream.cases.size() && stream.cases[k].record.at < stream.history_end; ++k) {
     if (stream.cases[k].truth >= 0) ++cases_seen[stream.cases[k].truth];
-    matcher.add_history(stream.cases[k].record);
+    if (stream.cases[k].record.at < clustered_from) {
+      matcher.add_to_index(stream.cases[k].record);
+    } else {
+      matcher.add_history(stream.cases[k].record);
+    }
   }
   for (const auto& proposal : matcher.ready_clusters(stream.history_end)) {
     handle_proposal(proposal, stream.history_end);

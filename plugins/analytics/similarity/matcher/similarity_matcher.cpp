@@ -49,6 +49,15 @@ void SimilarityMatcher::add_history(const CaseRecord& record,
   add(record, linked_problem, false);
 }
 
+void SimilarityMatcher::add_to_index(const CaseRecord& record,
+                                     std::optional<std::int64_t> linked_problem) {
+  if (index_.slot_of(record.id)) return;
+  index_.add(record);
+  cluster_of_.resize(index_.size(), -1);
+  problem_of_.resize(index_.size(), 0);
+  if (linked_problem && *linked_problem != 0) link_case(*linked_problem, record.id);
+}
+
 MatchOutcome SimilarityMatcher::add(const CaseRecord& record,
                                     std::optional<std::int64_t> linked_problem, bool live) {
   MatchOutcome out;
@@ -160,21 +169,17 @@ double SimilarityMatcher::problem_score(Problem& problem, Slot slot, const Featu
   }
   double score = index_.text_cosine(vector, problem.centroid);
   const StoredCase& c = index_.stored(slot);
-  std::set<std::uint32_t> skus = problem.skus;
-  if (skus.empty()) {
-    for (Slot member : problem.members) {
-      if (index_.stored(member).sku != 0) skus.insert(index_.stored(member).sku);
-    }
-  }
   const IndexSettings& weights = index_.settings();
-  if (c.sku != 0 && !skus.empty()) {
-    score = skus.count(c.sku) ? score + weights.sku_bonus : score * weights.sku_mismatch;
+  if (c.sku != 0) {
+    // The scope's products, or without a scope those its cases name.
+    const bool known = problem.skus.empty() ? !problem.member_skus.empty() : true;
+    const bool same = problem.skus.empty() ? problem.member_skus.count(c.sku) != 0
+                                           : problem.skus.count(c.sku) != 0;
+    if (known) score = same ? score + weights.sku_bonus : score * weights.sku_mismatch;
   }
   if (c.batch != 0) {
-    bool same_batch = problem.batches.count(c.batch) != 0;
-    if (!same_batch && problem.batches.empty()) {
-      for (Slot member : problem.members) same_batch |= index_.stored(member).batch == c.batch;
-    }
+    const bool same_batch = problem.batches.count(c.batch) != 0 ||
+                            (problem.batches.empty() && problem.member_batches.count(c.batch) != 0);
     if (same_batch) score += weights.batch_bonus;
   }
   return std::min(score, 1.0);
@@ -202,10 +207,11 @@ std::optional<std::int64_t> SimilarityMatcher::problem_by_scope(const Cluster& c
     if (!problem.matchable || problem.members.empty()) continue;
     std::set<std::uint32_t> problem_skus = problem.skus;
     std::set<std::uint32_t> problem_batches = problem.batches;
-    for (Slot member : problem.members) {
-      const StoredCase& c = index_.stored(member);
-      if (problem.skus.empty() && c.sku != 0) problem_skus.insert(c.sku);
-      if (problem.batches.empty() && c.batch != 0) problem_batches.insert(c.batch);
+    if (problem.skus.empty()) {
+      for (const auto& entry : problem.member_skus) problem_skus.insert(entry.first);
+    }
+    if (problem.batches.empty()) {
+      for (const auto& entry : problem.member_batches) problem_batches.insert(entry.first);
     }
     int sku_hits = 0;
     int batch_hits = 0;
@@ -241,6 +247,9 @@ void SimilarityMatcher::link_case(std::int64_t problem_id, std::int64_t case_id)
   if (problem_of_[*slot] != 0) unlink_case(problem_of_[*slot], case_id);
   Problem& problem = problems_[problem_id];
   problem.members.push_back(*slot);
+  const StoredCase& stored = index_.stored(*slot);
+  if (stored.sku != 0) ++problem.member_skus[stored.sku];
+  if (stored.batch != 0) ++problem.member_batches[stored.batch];
   const FeatureVector v = index_.vector_of(*slot);
   add_scaled(problem.sum.words, v.words, 1.0f);
   add_scaled(problem.sum.trigrams, v.trigrams, 1.0f);
@@ -262,6 +271,11 @@ void SimilarityMatcher::unlink_case(std::int64_t problem_id, std::int64_t case_i
   if (!slot || it == problems_.end() || problem_of_[*slot] != problem_id) return;
   auto& members = it->second.members;
   members.erase(std::remove(members.begin(), members.end(), *slot), members.end());
+  auto forget = [](std::map<std::uint32_t, int>& counts, std::uint32_t key) {
+    if (key != 0 && --counts[key] <= 0) counts.erase(key);
+  };
+  forget(it->second.member_skus, index_.stored(*slot).sku);
+  forget(it->second.member_batches, index_.stored(*slot).batch);
   const FeatureVector v = index_.vector_of(*slot);
   add_scaled(it->second.sum.words, v.words, -1.0f);
   add_scaled(it->second.sum.trigrams, v.trigrams, -1.0f);

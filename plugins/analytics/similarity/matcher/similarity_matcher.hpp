@@ -84,6 +84,10 @@ class SimilarityMatcher {
   // anything: the history's clusters are judged once, by ready_clusters, at its end.
   void add_history(const CaseRecord& record,
                    std::optional<std::int64_t> linked_problem = std::nullopt);
+  // Only indexes a case (and joins it to its problem): for history older than every window a
+  // cluster could still count, e.g. to load a large index for a benchmark.
+  void add_to_index(const CaseRecord& record,
+                    std::optional<std::int64_t> linked_problem = std::nullopt);
 
   // A problem new cases are matched against; skus/batches are its affected scope (empty:
   // learn from its cases). Problems that are not matchable (closed) keep their cases but
@@ -116,6 +120,8 @@ class SimilarityMatcher {
     std::set<std::uint32_t> skus;
     std::set<std::uint32_t> batches;  // interned "sku\x1fbatch" values, or batch-only keys
     std::vector<Slot> members;
+    std::map<std::uint32_t, int> member_skus;  // products and batches its cases name, counted
+    std::map<std::uint32_t, int> member_batches;
     bool matchable = true;
     bool dirty = true;
     FeatureVector sum;       // of its cases' vectors, kept as cases link and unlink

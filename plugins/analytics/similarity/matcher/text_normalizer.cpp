@@ -171,7 +171,10 @@ std::vector<Term> normalize_terms(const std::string& text) {
     while (end < folded.size() && folded[end] != ' ') ++end;
     if (end > start) {
       std::string word = folded.substr(start, end - start);
-      if (word.size() >= 2 && stop_words().count(word) == 0) {
+      // Long digit runs are identifiers (phone and order numbers), not descriptions.
+      const bool identifier =
+          word.size() >= 5 && word.find_first_not_of("0123456789") == std::string::npos;
+      if (word.size() >= 2 && !identifier && stop_words().count(word) == 0) {
         terms.push_back(Term{stem_word(word), word});
       }
     }

@@ -19,7 +19,8 @@ struct Term {
 // not a letter or digit becomes a space. Letters beyond Latin Extended-A are kept as they are.
 std::string fold_text(const std::string& text);
 
-// The terms of a text, in order, without stop words and without one-letter words.
+// The terms of a text, in order, without stop words, one-letter words and digit runs of five
+// or more (phone and order numbers).
 std::vector<Term> normalize_terms(const std::string& text);
 
 // The stem of one folded word (exposed for tests).

@@ -71,8 +71,11 @@ std::int64_t add_leaks(ChannelServer& server, int from, int count, std::vector<s
                                 "Kettle leaking", texts[static_cast<std::size_t>(i % 5)],
                                 "KT-200"));
     } else {
-      ids.push_back(create_case(server, "sms", {{"phone", "+4915100000" + n}}, "SMS",
-                                texts[static_cast<std::size_t>(i % 5)]));
+      // The subject the SMS channel gives its cases.
+      const std::string phone = "+4915100000" + n;
+      const std::string& text = texts[static_cast<std::size_t>(i % 5)];
+      ids.push_back(
+          create_case(server, "sms", {{"phone", phone}}, "SMS from " + phone + ": " + text, text));
     }
   }
   return ids.back();
