@@ -322,11 +322,15 @@ class CampaignView {
       }
       return;
     }
-    this.waiting = 0;
     if (!result.ok) {
       this.body.append(notice(result.error.message, 'error'));
+      if (this.waiting > 0) {
+        this.waiting -= 1;
+        this.follow();
+      }
       return;
     }
+    this.waiting = 0;
     const data = result.data;
     const byChannel = (data.counts && data.counts.by_channel) || {};
     const byKind = (data.counts && data.counts.by_kind) || {};

@@ -318,12 +318,30 @@ test('delivering the fix tells the customers: the campaign goes out through the 
     type: 'product_change', summary: 'New timer spring',
     customer_message: 'The timer spring is replaced in all toasters from today; reply for a free spare.',
   });
+  const department = await server.api('POST', '/api/v1/departments', adminToken, { name: `Toaster works ${stamp}` });
+  const departmentToken = server.token('department', 'toaster works', department.id);
   const before = gateway.messages.length;
 
+  // The agent routes the fix and agrees the solution in the console ...
   await page.goto(`${server.base}/console/#/problems/${problem.id}`);
   await page.getByText('No campaign yet').waitFor(WAIT);
+  await page.getByLabel('Department', { exact: true }).selectOption(String(department.id));
+  await page.getByLabel('Task', { exact: true }).fill('Fit the new timer spring');
+  await page.getByRole('button', { name: 'Route task' }).click();
+  await page.locator('#task-list li', { hasText: 'Fit the new timer spring' }).waitFor(WAIT);
   await page.getByRole('button', { name: /^Agree solution/ }).click();
-  await page.locator('#campaign-state .badge', { hasText: 'completed' }).waitFor({ timeout: 30000 });
+  await page.getByText('Solution agreed.').waitFor(WAIT);
+  // ... the department finishes its task (through the API, as its own system would) ...
+  const [task] = (await server.api('GET', `/api/v1/problems/${problem.id}/tasks`, agentToken)).items;
+  for (const state of ['open', 'done']) await server.api('POST', `/api/v1/tasks/${task.id}/transition`, departmentToken, { state });
+  // ... which delivers the fix; the page follows the campaign until every customer is told.
+  try {
+    await page.locator('#campaign-state .badge', { hasText: 'completed' }).waitFor({ timeout: 45000 });
+  } catch (error) {
+    await screenshot(page, 'problem-campaign-failed');
+    const shown = await page.locator('section[aria-labelledby="campaign-title"]').innerText();
+    throw new Error(`the campaign did not complete; the page shows: ${shown}\n${error.message}`);
+  }
   const sent = await page.locator('#campaign-table tr', { hasText: 'sms_notifier' }).locator('td').allTextContents();
   const [pending, sentCount, delivered, failed] = sent.map(Number);
   assert.equal(pending, 0);

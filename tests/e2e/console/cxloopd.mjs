@@ -57,9 +57,10 @@ export async function startServer({ smsGatewayUrl } = {}) {
     base,
     config,
     log: () => log,
-    token(role, name) {
-      const out = execFileSync(path.join(buildDir, 'bin', 'cxloopctl'),
-        ['--config', config, 'token', 'create', '--role', role, '--name', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    token(role, name, departmentId) {
+      const args = ['--config', config, 'token', 'create', '--role', role, '--name', name];
+      if (departmentId) args.push('--department', String(departmentId));
+      const out = execFileSync(path.join(buildDir, 'bin', 'cxloopctl'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       const secret = out.match(/cxl_[0-9a-f]+/);
       if (!secret) throw new Error(`cxloopctl token create printed no secret: ${out}`);
       return secret[0];
