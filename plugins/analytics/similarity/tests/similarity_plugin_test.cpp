@@ -4,7 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,7 @@
 #include "channel_server.hpp"
 #include "plugin_host/plugin_host.hpp"
 #include "plugin_host/plugin_instance.hpp"
+#include "workflow/suggestions.hpp"
 
 namespace cxloop::testing {
 namespace {
@@ -184,6 +188,58 @@ TEST_CASE("The plugin's match operation lists a case's look-alikes on demand") {
   std::vector<std::int64_t> similar;
   for (const auto& entry : answer.at("similar")) similar.push_back(entry.at("case_id"));
   CHECK(similar == std::vector<std::int64_t>{leaks[2], leaks[1]});
+}
+
+TEST_CASE(
+    "At start-up the plugin rebuilds its index from the stored cases and proposes "
+    "what is ready") {
+  const auto directory = std::filesystem::temp_directory_path() /
+                         ("cxloop-similarity-rebuild-" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(directory);
+  auto run = [&](std::vector<config::PluginInstanceConfig> plugins) {
+    config::Config settings;
+    settings.http.port = 0;
+    settings.storage.url = "sqlite:" + (directory / "cxloop.db").string();
+    settings.data_dir = directory.string();
+    settings.logging.level = "warning";
+    settings.plugin_dirs = {std::string(std::getenv("CXLOOP_BUILD_DIR")) + "/plugins"};
+    settings.plugins = std::move(plugins);
+    return std::make_unique<app::Server>(settings);
+  };
+  std::vector<std::int64_t> leaks;
+  {
+    // Cases arrive while no analytics plugin runs.
+    auto before = run({});
+    before->start();
+    const workflow::Actor agent{"user:test", "agent"};
+    const std::vector<std::string> texts = {"The kettle leaks water from the base",
+                                            "kettle leaking water from the base",
+                                            "water leaks from the base of my kettle"};
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      leaks.push_back(
+          before->domain()
+              .cases
+              .intake({{"channel", "email"},
+                       {"customer", {{"email", "r" + std::to_string(i) + "@example.test"}}},
+                       {"subject", "Leak"},
+                       {"body", texts[i]}},
+                      agent)
+              .at("case")
+              .at("id")
+              .get<std::int64_t>());
+    }
+    before->stop();
+  }
+  auto after =
+      run({plugin_instance("similarity", "similarity", {{"min_cases", 3}, {"min_customers", 2}})});
+  after->start();
+  // The proposal is made while the plugin is constructed, before the server serves.
+  const json listed = after->domain().suggestions.list({{"kind", "problem"}}).to_json();
+  after->stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(directory, ignored);
+  REQUIRE(listed.at("items").size() == 1);
+  CHECK(ids_of(listed.at("items")[0].at("case_ids")) == leaks);
 }
 
 }  // namespace cxloop::testing
