@@ -231,7 +231,8 @@ class SimilarityPlugin : public cxloop::sdk::AnalyticsPlugin {
   void propose(const ClusterProposal& cluster) {
     guarded("suggestion.propose", [&] {
       const json answer = host().call("suggestion.propose", problem_proposal(cluster));
-      if (answer.value("state", std::string()) == "dismissed") {
+      // Dismissed or accepted: an agent has decided on this cluster; it is proposed no more.
+      if (answer.value("state", std::string("open")) != "open") {
         matcher_.dismiss(cluster.signature);
       } else if (answer.value("created", false)) {
         host().counter_add("analytics_suggestions_total", 1, {{"kind", "problem"}});
