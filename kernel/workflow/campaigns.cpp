@@ -53,6 +53,13 @@ std::string random_token() {
   return out;
 }
 
+// A count(*) column: SQLite reports expressions without a declared type as text.
+std::int64_t count_of(const json& value) {
+  if (value.is_number_integer()) return value.get<std::int64_t>();
+  if (value.is_string()) return std::stoll(value.get<std::string>());
+  return 0;
+}
+
 std::string id_list(const std::vector<std::int64_t>& ids) {
   std::string out;
   for (auto id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
@@ -524,12 +531,14 @@ json CampaignService::get(std::int64_t problem_id) const {
                                .where("campaign_id = $", out.at("id").get<std::int64_t>())
                                .text(" GROUP BY kind, channel, state")
                                .rows(session)) {
-      const std::int64_t n = row.at("n").get<std::int64_t>();
+      const std::int64_t n = count_of(row.at("n"));
       const std::string state = row.at("state").get<std::string>();
       by_state[state] = by_state.value(state, 0) + n;
       json& kind = by_kind[row.at("kind").get<std::string>()];
+      if (kind.is_null()) kind = json::object();
       kind[state] = kind.value(state, 0) + n;
       json& channel = by_channel[row.at("channel").get<std::string>()];
+      if (channel.is_null()) channel = json::object();
       channel[state] = channel.value(state, 0) + n;
     }
     out["counts"] = {{"by_state", by_state}, {"by_kind", by_kind}, {"by_channel", by_channel}};
@@ -625,8 +634,10 @@ json CampaignService::preview(std::int64_t problem_id, std::optional<bool> advis
           continue;
         }
         json& kind = counts[target.kind];
+        if (kind.is_null()) kind = json::object();
         kind[r.instance] = kind.value(r.instance, 0) + 1;
         json& list = sample[target.kind];
+        if (list.is_null()) list = json::array();
         if (static_cast<int>(list.size()) < samples) {
           RenderedMessage message =
               render(context_, target.kind, r.medium, text_of(target.customer.value("language", json())),
@@ -693,7 +704,7 @@ json CampaignService::notifications(std::int64_t problem_id, const json& query_i
                                .where("problem_id = $", problem_id)
                                .text(" GROUP BY state")
                                .rows(session)) {
-      counts[row.at("state").get<std::string>()] = row.at("n");
+      counts[row.at("state").get<std::string>()] = count_of(row.at("n"));
     }
     out["counts"] = counts;
   });

@@ -1,0 +1,254 @@
+#include "workflow_fixture.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "repository/outbox.hpp"
+#include "workflow/message_templates.hpp"
+
+using cxloop::testing::error_kind;
+using cxloop::testing::test_backends;
+using cxloop::testing::WorkflowFixture;
+using cxloop::workflow::ErrorKind;
+using nlohmann::json;
+
+namespace {
+
+// A small world: reporters on email and SMS, an install base in and out of the scope, an
+// opted-out and an unreachable customer, and notifiers for email, SMS, a notice board and a
+// print house.
+struct CampaignWorld {
+  explicit CampaignWorld(WorkflowFixture& f) : f(f) {
+    f.context.reply_channels = {{"email", "email"}, {"sms", "phone"}};
+    f.context.notifiers = {{"mail", "email", false, false},
+                           {"text", "sms", false, false},
+                           {"board", "", true, false},
+                           {"print", "postcard", false, true}};
+    auto& customers = f.services.customers;
+    auto& assets = f.services.assets;
+    const auto customer = [&](const json& fields, bool in_scope) {
+      auto id = customers.create(fields, f.agent).at("id").get<std::int64_t>();
+      assets.create({{"customer_id", id}, {"sku", "KET-1"}, {"batch", in_scope ? "B7" : "B1"}}, f.agent);
+      return id;
+    };
+    ann = customer({{"name", "Ann"}, {"email", "ann@example.com"}}, true);
+    bob = customer({{"name", "Bob"}, {"phone", "+15550100001"}}, true);
+    cat = customer({{"name", "Cat"}, {"email", "cat@example.com"}, {"phone", "+15550100002"},
+                    {"preferred_channel", "sms"}},
+                   true);
+    dan = customer({{"name", "Dan"}, {"email", "dan@example.com"}, {"opt_outs", {"advisory"}}}, true);
+    eve = customer({{"name", "Eve"}, {"email", "eve@example.com"}}, false);
+    fay = customer({{"name", "Fay"},
+                    {"phone", "+15550100003"},
+                    {"preferred_channel", "postcard"},
+                    {"attributes", {{"postal_address", {"1 Mill Lane", "Leeds"}}}}},
+                   true);
+    // Reachable only by e-mail, and opted out of it.
+    gus = customer({{"name", "Gus"}, {"email", "gus@example.com"}, {"opt_outs", {"email"}}}, true);
+
+    problem = f.problems()
+                  .create({{"title", "Kettle lids crack"},
+                           {"scope", {{"skus", {"KET-1"}}, {"batches", {"B7"}}}},
+                           {"advisory", true}},
+                          f.agent)
+                  .at("id")
+                  .get<std::int64_t>();
+    f.problems().transition(problem, "investigating", std::nullopt, f.agent);
+    for (auto [who, channel] : {std::pair{ann, "email"}, std::pair{bob, "sms"}}) {
+      auto c = f.services.cases.intake({{"channel", channel},
+                                        {"customer_id", who},
+                                        {"subject", "Lid cracked"},
+                                        {"body", "The lid cracked"}},
+                                       f.agent);
+      f.problems().link_case(problem, c.at("case").at("id").get<std::int64_t>(), false, f.agent);
+    }
+    f.services.solutions.put(problem,
+                             {{"type", "recall"},
+                              {"summary", "Replacement lids"},
+                              {"customer_message", "A replacement lid is on its way."}},
+                             std::nullopt, f.agent);
+  }
+
+  std::vector<json> notifications() {
+    return f.services.campaigns.notifications(problem, {{"limit", "200"}}).at("items").get<std::vector<json>>();
+  }
+  json notification_of(std::int64_t customer, const std::string& kind) {
+    for (const auto& n : notifications()) {
+      if (n.at("customer_id") == customer && n.at("kind") == kind) return n;
+    }
+    return nullptr;
+  }
+  std::vector<cxloop::repository::OutboxItem> outbox(const std::string& operation) {
+    cxloop::repository::Outbox box(f.database.db());
+    std::vector<cxloop::repository::OutboxItem> out;
+    for (const auto& item : box.list({"", "", 0, 200})) {
+      if (item.operation == operation) out.push_back(item);
+    }
+    return out;
+  }
+
+  WorkflowFixture& f;
+  std::int64_t ann = 0, bob = 0, cat = 0, dan = 0, eve = 0, fay = 0, gus = 0, problem = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a campaign tells each reporter on their case's medium and warns the in-scope customers once") {
+  WorkflowFixture f(GENERATE(from_range(test_backends())));
+  CampaignWorld w(f);
+  auto started = f.services.campaigns.start(w.problem, json::object(), "fix_delivered", f.agent);
+  CHECK(started.at("created") == true);
+  CHECK(started.at("campaign").at("advisory") == true);
+  const auto id = started.at("campaign").at("id").get<std::int64_t>();
+  json audience = f.services.campaigns.run_audience(id);
+  CHECK(audience.at("written") == 4);          // Ann, Bob (resolution); Cat, Fay (advisory)
+  CHECK(audience.at("unreachable") == 1);      // Gus: no address at all
+  CHECK(audience.at("skipped_opt_out") == 1);  // Dan
+
+  CHECK(w.notification_of(w.ann, "resolution").at("channel") == "mail");
+  CHECK(w.notification_of(w.bob, "resolution").at("channel") == "text");
+  CHECK(w.notification_of(w.cat, "advisory").at("channel") == "text");  // preferred sms
+  CHECK(w.notification_of(w.fay, "advisory").at("channel") == "print");
+  CHECK(w.notification_of(w.gus, "advisory").at("state") == "failed");
+  CHECK(w.notification_of(w.dan, "advisory").is_null());
+  CHECK(w.notification_of(w.eve, "advisory").is_null());  // out of scope
+  CHECK(w.notification_of(w.ann, "advisory").is_null());  // reporters are not warned again
+
+  auto sends = w.outbox("send");
+  REQUIRE(sends.size() == 4);
+  json ann_payload;
+  for (const auto& item : sends) {
+    json payload = json::parse(item.payload_json);
+    if (payload.at("recipient").at("customer_id") == w.ann) ann_payload = payload;
+  }
+  REQUIRE(ann_payload.is_object());
+  CHECK(ann_payload.at("recipient").at("email") == "ann@example.com");
+  CHECK(ann_payload.at("text").get<std::string>().find("A replacement lid is on its way.") != std::string::npos);
+  CHECK(ann_payload.at("html").get<std::string>().find("<p>Hello Ann,</p>") != std::string::npos);
+  CHECK(ann_payload.at("links").at("acknowledge").get<std::string>().find("/public/notifications/") !=
+        std::string::npos);
+  REQUIRE(w.outbox("publish").size() == 1);
+  CHECK(w.outbox("publish")[0].target == "board");
+
+  // A second pass, or a second start, writes nobody twice.
+  f.services.campaigns.start(w.problem, json::object(), "manual", f.agent);
+  CHECK(f.services.campaigns.start(w.problem, json::object(), "manual", f.agent).at("created") == false);
+  f.database.db().write([&](soci::session& tx) {
+    tx << "UPDATE campaigns SET audience_complete = 0";
+  });
+  CHECK(f.services.campaigns.run_audience(id).at("written") == 0);
+  CHECK(w.outbox("send").size() == 4);
+  CHECK(w.notifications().size() == 5);
+}
+
+TEST_CASE("a sent resolution resolves the reporter's case with the message on its thread, and the campaign completes") {
+  WorkflowFixture f(GENERATE(from_range(test_backends())));
+  CampaignWorld w(f);
+  auto id = f.services.campaigns.start(w.problem, {{"advisory", false}}, "manual", f.agent)
+                .at("campaign")
+                .at("id")
+                .get<std::int64_t>();
+  f.services.campaigns.run_audience(id);
+  REQUIRE(w.notifications().size() == 2);
+  json ann = w.notification_of(w.ann, "resolution");
+  f.services.campaigns.record_sent(ann.at("id").get<std::int64_t>(), {{"external_ref", "<m1@x>"}},
+                                   "A replacement lid is on its way.");
+  f.services.campaigns.record_sent(ann.at("id").get<std::int64_t>(), {{"external_ref", "<m1@x>"}}, "again");
+  auto cases = f.services.cases.list({{"customer_id", std::to_string(w.ann)}}).items;
+  REQUIRE(cases.size() == 1);
+  CHECK(cases[0].at("state") == "resolved");
+  auto thread = f.services.cases.messages(cases[0].at("id").get<std::int64_t>());
+  int outbound = 0;
+  for (const auto& m : thread) outbound += m.at("direction") == "outbound";
+  CHECK(outbound == 1);
+  CHECK(w.notification_of(w.ann, "resolution").at("state") == "sent");
+
+  CHECK(f.services.campaigns.tick().at("completed").empty());  // Bob's is still pending
+  f.services.campaigns.record_failed(w.notification_of(w.bob, "resolution").at("id").get<std::int64_t>(),
+                                     "gateway refused");
+  CHECK(f.services.campaigns.tick().at("completed").size() == 1);
+  json campaign = f.services.campaigns.get(w.problem);
+  CHECK(campaign.at("state") == "completed");
+  CHECK(campaign.at("counts").at("by_state").at("sent") == 1);
+  CHECK(campaign.at("counts").at("by_state").at("failed") == 1);
+  CHECK(error_kind([&] { f.services.campaigns.pause(w.problem, f.agent); }) == ErrorKind::conflict);
+}
+
+TEST_CASE("pausing holds a campaign; acknowledging and unsubscribing go by the link's token") {
+  WorkflowFixture f(GENERATE(from_range(test_backends())));
+  CampaignWorld w(f);
+  CHECK(error_kind([&] { f.services.campaigns.get(w.problem); }) == ErrorKind::not_found);
+  CHECK(error_kind([&] { f.services.campaigns.pause(w.problem, f.agent); }) == ErrorKind::not_found);
+  auto id = f.services.campaigns.start(w.problem, json::object(), "manual", f.agent)
+                .at("campaign")
+                .at("id")
+                .get<std::int64_t>();
+  CHECK_FALSE(f.services.campaigns.paused(id));
+  f.services.campaigns.pause(w.problem, f.agent);
+  CHECK(f.services.campaigns.paused(id));
+  CHECK(f.services.campaigns.tick().at("completed").empty());
+  f.services.campaigns.resume(w.problem, f.agent);
+  CHECK_FALSE(f.services.campaigns.paused(id));
+  CHECK(f.services.campaigns.resume(w.problem, f.agent).at("state") == "running");  // idempotent
+
+  f.services.campaigns.run_audience(id);
+  std::string token;
+  f.database.db().read([&](soci::session& s) {
+    s << "SELECT ack_token FROM notifications WHERE customer_id = :c", soci::use(w.cat), soci::into(token);
+  });
+  REQUIRE(token.size() == 32);
+  CHECK(f.services.campaigns.acknowledge(token).at("state") == "acknowledged");
+  CHECK(f.services.campaigns.acknowledge(token).at("state") == "acknowledged");
+  CHECK(error_kind([&] { f.services.campaigns.acknowledge("nope"); }) == ErrorKind::not_found);
+  f.services.campaigns.unsubscribe(token);
+  CHECK(f.services.customers.get(w.cat).at("opt_outs") == json::array({"advisory"}));
+  CHECK(f.services.campaigns.notifications(w.problem, {{"state", "acknowledged"}}).at("total") == 1);
+  CHECK(error_kind([&] { f.services.campaigns.notifications(w.problem, {{"state", "lost"}}); }) ==
+        ErrorKind::invalid);
+}
+
+TEST_CASE("a manual campaign needs a customer message, and the preview counts without writing") {
+  WorkflowFixture f(GENERATE(from_range(test_backends())));
+  CampaignWorld w(f);
+  auto bare = f.problems().create({{"title", "Other"}}, f.agent).at("id").get<std::int64_t>();
+  f.problems().transition(bare, "investigating", std::nullopt, f.agent);
+  CHECK(error_kind([&] { f.services.campaigns.start(bare, json::object(), "manual", f.agent); }) ==
+        ErrorKind::conflict);
+  CHECK(error_kind([&] { f.services.campaigns.start(w.problem, {{"loud", true}}, "manual", f.agent); }) ==
+        ErrorKind::invalid);
+
+  json preview = f.services.campaigns.preview(w.problem, std::nullopt, 1);
+  CHECK(preview.at("counts").at("resolution").at("mail") == 1);
+  CHECK(preview.at("counts").at("resolution").at("text") == 1);
+  CHECK(preview.at("counts").at("advisory").at("text") == 1);
+  CHECK(preview.at("counts").at("advisory").at("print") == 1);
+  CHECK(preview.at("unreachable") == 1);
+  CHECK(preview.at("skipped_opt_out") == 1);
+  CHECK(preview.at("samples").at("resolution").size() == 1);
+  CHECK(preview.at("broadcast") == json::array({"board"}));
+  CHECK(f.services.campaigns.preview(w.problem, false, 0).at("counts").contains("advisory") == false);
+  CHECK(w.notifications().empty());
+}
+
+TEST_CASE("templates from the overrides folder win by kind, medium and language, and a broken one is refused") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("cxloop-templates-" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "resolution.email.de.subject.mustache") << "Behoben: {{{problem.title}}}";
+  std::ofstream(dir / "resolution.text.mustache") << "Fixed for {{{customer.name}}}";
+  cxloop::workflow::MessageTemplates templates(dir.string());
+  json data = {{"problem", {{"title", "Lids & cracks"}}}, {"customer", {{"name", "Ann <A>"}}}};
+  auto german = templates.render("resolution", "email", "de", data);
+  CHECK(german.subject == "Behoben: Lids & cracks");
+  CHECK(german.text == "Fixed for Ann <A>");
+  CHECK(german.html.find("Ann &lt;A&gt;") != std::string::npos);  // built-in HTML escapes
+  auto english = templates.render("resolution", "sms", "", data);
+  CHECK(english.subject.find("Lids & cracks is fixed") != std::string::npos);
+  CHECK(english.html.empty());
+  std::ofstream(dir / "advisory.text.mustache") << "{{#unclosed}}";
+  CHECK_THROWS_WITH(cxloop::workflow::MessageTemplates(dir.string()),
+                    Catch::Contains("advisory.text.mustache"));
+  fs::remove_all(dir);
+  CHECK_THROWS_WITH(cxloop::workflow::MessageTemplates(dir.string()), Catch::Contains("templates_dir"));
+}
