@@ -88,7 +88,10 @@ inline config::PluginInstanceConfig plugin_instance(const std::string& name,
 
 class ChannelServer {
  public:
-  explicit ChannelServer(std::vector<config::PluginInstanceConfig> instances) {
+  // adjust, when given, changes the configuration before the server starts (campaign
+  // settings, timers, worker counts).
+  explicit ChannelServer(std::vector<config::PluginInstanceConfig> instances,
+                         const std::function<void(config::Config&)>& adjust = {}) {
     std::random_device random;
     directory_ = std::filesystem::temp_directory_path() /
                  ("cxloop-channel-test-" + std::to_string(random()) + std::to_string(random()));
@@ -105,6 +108,7 @@ class ChannelServer {
       throw std::runtime_error("CXLOOP_BUILD_DIR is not set; run through ctest");
     config.plugin_dirs = {std::string(build) + "/plugins"};
     config.plugins = std::move(instances);
+    if (adjust) adjust(config);
     server_ = std::make_unique<app::Server>(config);
     server_->start();
     agent_token_ = server_->domain()

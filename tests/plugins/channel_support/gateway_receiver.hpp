@@ -30,10 +30,12 @@ struct GatewayRequest {
 
 class GatewayReceiver {
  public:
-  GatewayReceiver()
+  // port 0 picks a free port; a test that stops a gateway and starts it again passes the
+  // port the first one had.
+  explicit GatewayReceiver(std::uint16_t port = 0)
       : state_(std::make_shared<State>()),
         server_(new Factory(state_),
-                Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)),
+                Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", port)),
                 new Poco::Net::HTTPServerParams) {
     server_.start();
   }
