@@ -175,6 +175,11 @@ void Server::start() {
       domain_->campaigns.start(std::stoll(e.subject.substr(e.subject.find(':') + 1)),
                                nlohmann::json::object(), "fix_delivered", workflow::Actor{"system", "system"});
     });
+    // A fix that did not stop the contacts escalates to the owning department.
+    events_->subscribe("kernel:escalations", "problem.recurring", [this](const events::Event& e) {
+      domain_->tasks.escalate_recurrence(std::stoll(e.subject.substr(e.subject.find(':') + 1)), e.id,
+                                         nlohmann::json::parse(e.data_json, nullptr, false));
+    });
     events_->subscribe("kernel:campaigns", "campaign.started", [this](const events::Event& e) {
       auto data = nlohmann::json::parse(e.data_json, nullptr, false);
       if (data.is_object() && data.contains("campaign_id")) {

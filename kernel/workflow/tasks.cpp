@@ -725,6 +725,57 @@ std::vector<std::int64_t> TaskService::escalate_overdue() {
   return escalated;
 }
 
+bool TaskService::escalate_recurrence(std::int64_t problem_id, std::int64_t event_id,
+                                      const nlohmann::json& figures) {
+  ChangeEvents changes;
+  bool notified = false;
+  context_.db.write([&](soci::session& tx) {
+    changes.clear();
+    notified = false;
+    auto problem = select_one(tx, "SELECT id, number, title, scope, department_id FROM problems WHERE id = :id",
+                              problem_id, {"scope"});
+    if (!problem) return;
+    nlohmann::json data = {{"problem_id", problem_id}, {"reason", "recurring"}, {"figures", figures}};
+    std::string notifier;
+    nlohmann::json contact = nlohmann::json::object();
+    if (problem->at("department_id").is_number()) {
+      auto department = select_one(tx, "SELECT id, name, escalation_contact FROM departments WHERE id = :id",
+                                   problem->at("department_id").get<std::int64_t>(), {"escalation_contact"});
+      if (department && department->at("escalation_contact").is_object()) {
+        contact = department->at("escalation_contact");
+        notifier = text_of(contact.value("notifier", nlohmann::json()));
+        data["department_id"] = department->at("id");
+      }
+    }
+    if (notifier.empty()) {
+      data["notified"] = false;
+      data["reason_not_notified"] =
+          "the problem has no owning department with an escalation_contact.notifier";
+    } else {
+      nlohmann::json recipient = {{"name", contact.value("name", nlohmann::json("escalation contact"))}};
+      if (contact.contains("email")) recipient["email"] = contact.at("email");
+      if (contact.contains("phone")) recipient["phone"] = contact.at("phone");
+      const std::string number = problem->at("number").get<std::string>();
+      nlohmann::json notification = {
+          {"kind", "escalation"},
+          {"channel", notifier},
+          {"recipient", recipient},
+          {"subject", "Recurring: " + number + " " + problem->at("title").get<std::string>()},
+          {"text", "The fix delivered for problem " + number + " (\"" + problem->at("title").get<std::string>() +
+                       "\") has not stopped the contacts: " + figures.dump() + "\n"},
+          {"problem",
+           {{"id", problem_id}, {"number", number}, {"title", problem->at("title")}, {"scope", problem->at("scope")}}}};
+      repository::Outbox::enqueue(tx, notifier, "send", notification.dump(),
+                                  "problem:" + std::to_string(problem_id) + ":recurring:" + std::to_string(event_id));
+      data["notified"] = true;
+      notified = true;
+    }
+    changes.record(tx, "escalation", problem_subject(problem_id), kSystem.id, data);
+  });
+  changes.publish(context_);
+  return notified;
+}
+
 nlohmann::json TaskService::agree_solution(std::int64_t problem_id, const Actor& actor) {
   ChangeEvents changes;
   nlohmann::json result;

@@ -82,6 +82,13 @@ class TaskService {
   // it names. Returns the ids escalated. Uses the repository clock, so tests move time.
   std::vector<std::int64_t> escalate_overdue();
 
+  // A delivered fix that did not stop the contacts (problem.recurring): raises an
+  // "escalation" event on the problem and notifies the owning department's escalation
+  // contact, once per recurrence (key: the event id). Returns whether a notification was
+  // queued (false: no department or no notifier named, said in the event).
+  bool escalate_recurrence(std::int64_t problem_id, std::int64_t event_id,
+                           const nlohmann::json& figures);
+
   // Agrees the problem's solution where it stands (investigating moves to solution_agreed;
   // fix_in_progress and recurring keep their state), then delivers the fix if every task is
   // done. Returns the problem.

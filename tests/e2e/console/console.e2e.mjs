@@ -301,8 +301,7 @@ test('an agent accepts a suggested problem: the problem is created with the alik
 //    SQLite rows carry as text);
 //  - plugins/notifier/sms/plugin.json declares no "medium:sms" capability, so campaigns find
 //    "no running notifier for email, sms" and mark every notification failed.
-const CAMPAIGN_DEFECTS = 'campaign GET 500 on SQLite counts; sms_notifier lacks the medium:sms capability';
-test('delivering the fix tells the customers: the campaign goes out through the SMS notifier and completes', { todo: CAMPAIGN_DEFECTS }, async () => {
+test('delivering the fix tells the customers: the campaign goes out through the SMS notifier and completes', async () => {
   const probe = await fetch(`${server.base}/api/v1/problems/999999/campaign`, { headers: { Authorization: `Bearer ${agentToken}` } });
   const probeBody = await probe.json();
   const problem = await server.api('POST', '/api/v1/problems', agentToken, { title: 'Toaster timers stick', category: 'product_quality' });

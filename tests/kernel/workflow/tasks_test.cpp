@@ -318,3 +318,22 @@ TEST_CASE("task transitions follow the task lifecycle and check revisions") {
   CHECK(f.services.tasks.history(id).at("comments")[0].at("body") == "Please prioritise");
   CHECK(error_kind([&] { f.services.tasks.list({{"status", "closed"}}); }) == ErrorKind::invalid);
 }
+
+TEST_CASE("a recurring fix escalates to the owning department's contact once per recurrence") {
+  WorkflowFixture f(GENERATE(from_range(test_backends())));
+  TaskWorld w(f);
+  w.new_task();  // gives the problem its owning department
+  CHECK(f.services.tasks.escalate_recurrence(w.problem, 41, {{"contacts_after", 9}}));
+  CHECK(f.services.tasks.escalate_recurrence(w.problem, 41, {{"contacts_after", 9}}));
+  std::vector<cxloop::repository::OutboxItem> sends;
+  for (const auto& item : w.outbox()) {
+    if (item.operation == "send") sends.push_back(item);
+  }
+  REQUIRE(sends.size() == 1);  // the same recurrence event is not sent twice
+  CHECK(sends[0].target == "mail-notifier");
+  CHECK(json::parse(sends[0].payload_json).at("subject").get<std::string>().find("Recurring: PRB-") == 0);
+  CHECK(contains(w.event_types(), "escalation"));
+
+  auto lone = f.problems().create({{"title", "No owner"}}, f.agent).at("id").get<std::int64_t>();
+  CHECK_FALSE(f.services.tasks.escalate_recurrence(lone, 42, json::object()));
+}
