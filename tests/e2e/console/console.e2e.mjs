@@ -294,13 +294,6 @@ test('an agent accepts a suggested problem: the problem is created with the alik
   await done(page);
 });
 
-// Known to fail on main as of this commit, for two defects outside the console, so it is
-// marked todo (reported, not failing the run) until they are fixed; then drop the option:
-//  - GET /api/v1/problems/{id}/campaign answers 500 once notifications exist ("type must be
-//    number, but is string": campaigns.cpp reads count(*) with get<std::int64_t>(), which
-//    SQLite rows carry as text);
-//  - plugins/notifier/sms/plugin.json declares no "medium:sms" capability, so campaigns find
-//    "no running notifier for email, sms" and mark every notification failed.
 test('delivering the fix tells the customers: the campaign goes out through the SMS notifier and completes', async () => {
   const probe = await fetch(`${server.base}/api/v1/problems/999999/campaign`, { headers: { Authorization: `Bearer ${agentToken}` } });
   const probeBody = await probe.json();
