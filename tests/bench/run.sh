@@ -13,6 +13,18 @@
 #                    automatically, because its figures are reported as ratios to it)
 #   footprint        cxloopd start to /readyz 200 (median of 5, fresh and existing data) and
 #                    idle resident memory
+#   footprint-full   the same with config/cxloop.json (every bundled plugin enabled), then
+#                    resident memory after BENCH_DURATION s of intake at 16 connections
+#   campaign         tests/bench/campaign/campaign_bench.py: BENCH_CAMPAIGN_CUSTOMERS (10000)
+#                    customers in a problem's scope told through the email and SMS notifiers
+#                    into an SMTP sink and an HTTP gateway (enqueue time, dispatch rates,
+#                    exactly-once); dispatch bounded by BENCH_CAMPAIGN_DISPATCH_TIMEOUT (600 s)
+#   queries          tests/bench/queries/queries_bench.py: BENCH_QUERIES_FILL (180) s of intake
+#                    fill the database, then case list, case search and problem impact are
+#                    timed for BENCH_DURATION s each; then the similarity index rebuild from
+#                    that database at start-up ("matching-rebuild")
+#   matching         tests/bench/matching/matching_bench.py: the similarity matcher's own
+#                    timing over BENCH_MATCHING_CASES (1000000) generated cases, peak memory
 #
 # Environment: BENCH_DURATION (measured seconds, 10), BENCH_WARMUP (seconds, 2),
 # BENCH_CONNECTIONS ("16 64"), BENCH_WRK_THREADS (2), BENCH_HTTP_THREADS (server pool, 128),
@@ -26,7 +38,12 @@ read -r -a connections <<<"${BENCH_CONNECTIONS:-16 64}"
 wrk_threads=${BENCH_WRK_THREADS:-2}
 http_threads=${BENCH_HTTP_THREADS:-128}
 build_dir=${BUILD_DIR:-build-bench}
-all_workloads=(ceiling-answer ceiling-sqlite intake-sqlite footprint)
+all_workloads=(ceiling-answer ceiling-sqlite intake-sqlite footprint footprint-full campaign queries
+  matching)
+campaign_customers=${BENCH_CAMPAIGN_CUSTOMERS:-10000}
+campaign_dispatch_timeout=${BENCH_CAMPAIGN_DISPATCH_TIMEOUT:-600}
+queries_fill=${BENCH_QUERIES_FILL:-180}
+matching_cases=${BENCH_MATCHING_CASES:-1000000}
 
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -78,9 +95,16 @@ cxloopctl_bin="$build_dir/bin/cxloopctl"
 
 # Why cxloopd cannot be measured, or "" when it was built.
 cxloopd_missing=""
-if selected intake-sqlite || selected footprint; then
+needs_server=false
+for w in intake-sqlite footprint footprint-full campaign queries; do
+  selected "$w" && needs_server=true
+done
+if $needs_server || selected matching; then
   targets=()
-  for t in cxloopd cxloopctl; do
+  # Every plugin and tool target the build has (the footprint and campaign workloads load the
+  # bundled plugins from $build_dir/plugins).
+  for t in cxloopd cxloopctl cxloop-analytics-eval chat email sms web email_notifier sms_notifier \
+    web_notice ivr postcard similarity webhook request_tracker email_connector; do
     grep -q "^build $t: phony" "$build_dir/build.ninja" && targets+=("$t")
   done
   if [[ " ${targets[*]} " != *" cxloopd "* ]]; then
@@ -218,7 +242,12 @@ measure() {
   table+=("$(printf '%-16s %5s %10s %9s %9s %7s  %s' "$name" "$conns" "$rps" "$p50" "$p99" "$errors" "$vs")")
 }
 
+full_plugins=false  # true: write_config adapts config/cxloop.json (every bundled plugin)
 write_config() {  # write_config FILE DATA_DIR
+  if $full_plugins; then
+    python3 tests/bench/footprint/full_config.py . "$build_dir" "$2" "$http_threads" >"$1"
+    return
+  fi
   cat >"$1" <<EOF
 {
   "data_dir": "$2",
@@ -320,8 +349,10 @@ start_to_ready() {
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-run_footprint() {
-  local name=footprint fresh=() existing=() i rss=""
+run_footprint() {  # run_footprint [WORKLOAD]: footprint, or footprint-full (every plugin)
+  local name=${1:-footprint} fresh=() existing=() i rss=""
+  full_plugins=false
+  [[ $name == footprint-full ]] && full_plugins=true
   [[ -z $cxloopd_missing ]] || { skip "$name" "$cxloopd_missing"; return; }
   for i in 1 2 3 4 5; do  # a new, empty data directory each time: includes the migrations
     start_to_ready "$work/footprint-fresh-$i" ||
@@ -337,14 +368,49 @@ run_footprint() {
     if ((i == 5)); then
       pause 2
       rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status")
+      $full_plugins && footprint_under_load "$work/footprint-fresh-1/cxloop.json"
     fi
     stop_server
   done
   local m_fresh m_existing
   m_fresh=$(median "${fresh[@]}") m_existing=$(median "${existing[@]}")
-  emit "{\"workload\":\"$name\",\"start_to_ready_ms_fresh\":$m_fresh,\"start_to_ready_ms_existing\":$m_existing,\"runs_fresh_ms\":[$(IFS=,; echo "${fresh[*]}")],\"runs_existing_ms\":[$(IFS=,; echo "${existing[*]}")],\"rss_idle_kb\":${rss:-null}}"
+  emit "{\"workload\":\"$name\",\"start_to_ready_ms_fresh\":$m_fresh,\"load1\":$(load1),\"start_to_ready_ms_existing\":$m_existing,\"runs_fresh_ms\":[$(IFS=,; echo "${fresh[*]}")],\"runs_existing_ms\":[$(IFS=,; echo "${existing[*]}")],\"rss_idle_kb\":${rss:-null}}"
   table+=("$(printf '%-16s start to /readyz: %s ms fresh, %s ms existing (median of 5); idle RSS %s MiB' \
     "$name" "$m_fresh" "$m_existing" "$((${rss:-0} / 1024))")")
+}
+
+# footprint_under_load CONFIG: BENCH_DURATION s of intake at 16 connections against the running
+# server (port found_port), then its resident memory (rss_load); a line of its own.
+footprint_under_load() {
+  local token out load
+  token=$("$cxloopctl_bin" token create --role ingest --name bench --config "$1" 2>/dev/null |
+    awk 'NF { last = $NF } END { print last }')
+  load=$(load1)
+  out=$(wrk -t"$wrk_threads" -c16 -d"${duration}s" --timeout 5s -s tests/bench/wrk/case_intake.lua \
+    "http://127.0.0.1:$found_port/api/v1/cases" -- "$token" | sed -n 's/^BENCH_RESULT //p')
+  local rss_load
+  rss_load=$(awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status")
+  emit "{\"workload\":\"footprint-full-load\",\"connections\":16,\"rss_after_load_kb\":$rss_load,\"intake\":${out:-null},\"load1_before\":$load}"
+  table+=("$(printf '%-16s resident memory after %ss of intake at 16 connections (%s req/s): %s MiB' \
+    footprint-full "$duration" "$(field "$out" rps)" "$((rss_load / 1024))")")
+}
+
+# py_workload NAME COMMAND...: a workload written in Python; its JSON lines ("{...}") are
+# results, its "TABLE ..." lines go to the table, the rest (progress) to stderr.
+py_workload() {
+  local name=$1 line failed=""
+  shift
+  [[ -z $cxloopd_missing ]] || { skip "$name" "$cxloopd_missing"; return; }
+  mkdir -p "$work/$name"
+  while IFS= read -r line; do
+    case $line in
+      "{"*) emit "$line" ;;
+      "TABLE "*) table+=("${line#TABLE }") ;;
+      "FAILED "*) failed=${line#FAILED } ;;
+      *) echo "$line" >&2 ;;
+    esac
+  done < <("$@" 2>&1 || echo "FAILED $?")
+  [[ -z $failed ]] || skip "$name" "the workload exited with status $failed (output above)"
 }
 
 # --- run ----------------------------------------------------------------------------------
@@ -361,7 +427,18 @@ for w in "${workloads[@]}"; do
     ceiling-answer) run_ceiling ceiling-answer answer ;;
     ceiling-sqlite) run_ceiling ceiling-sqlite sqlite ;;
     intake-sqlite) run_intake_sqlite ;;
-    footprint) run_footprint ;;
+    footprint) run_footprint footprint ;;
+    footprint-full) run_footprint footprint-full ;;
+    campaign)
+      py_workload campaign python3 tests/bench/campaign/campaign_bench.py --build-dir "$build_dir" \
+        --workdir "$work/campaign" --customers "$campaign_customers" \
+        --dispatch-timeout "$campaign_dispatch_timeout" ;;
+    queries)
+      py_workload queries python3 tests/bench/queries/queries_bench.py --build-dir "$build_dir" \
+        --workdir "$work/queries" --fill-seconds "$queries_fill" --seconds "$duration" ;;
+    matching)
+      py_workload matching python3 tests/bench/matching/matching_bench.py \
+        --build-dir "$build_dir" --cases "$matching_cases" ;;
   esac
 done
 

@@ -92,14 +92,8 @@ function request()
   return wrk.format(nil, nil, nil, body)
 end
 
+dofile("tests/bench/wrk/bench_result.lua")
+
 function done(summary, latency, requests)
-  local errors = summary.errors
-  local socket_errors = errors.connect + errors.read + errors.write + errors.timeout
-  local seconds = summary.duration / 1e6
-  io.write(string.format(
-    'BENCH_RESULT {"requests":%d,"duration_s":%.2f,"rps":%.1f,"p50_ms":%.3f,"p90_ms":%.3f,'
-      .. '"p99_ms":%.3f,"max_ms":%.3f,"non2xx":%d,"socket_errors":%d,"errors":%d}\n',
-    summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000,
-    latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
-    errors.status, socket_errors, errors.status + socket_errors))
+  bench_result(summary, latency)
 end

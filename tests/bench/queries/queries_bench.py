@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Query workload of the benchmark harness (docs/benchmarks.md, "queries").
+
+1. Fills a fresh cxloopd on SQLite with cases through the real intake route for a bounded
+   time (wrk, tests/bench/wrk/case_intake.lua, 64 connections, --fill-seconds): as many cases
+   as this machine takes in that time; the count is reported.
+2. Imports --install-base customers with one asset each of SKU KTL-220 (CSV import routes)
+   and creates a problem scoped to KTL-220 with --linked cases of that SKU linked to it, so
+   its impact has linked cases, in-scope customers and likely affected ones to count.
+3. Times, each for --seconds with one wrk connection (one request at a time, so p99 is the
+   query's own time and not queueing behind the load generator):
+     list     GET /api/v1/cases?state=new&limit=50
+     search   GET /api/v1/cases?q=<word>&limit=50, words in turn: some in many cases, one in
+              none (the worst case of a substring search: every row read)
+     impact   GET /api/v1/problems/{id}/impact
+Prints one JSON line per query ("workload": "queries-<name>").
+4. Restarts cxloopd on the same database with the similarity analytics plugin enabled
+   (max_history_cases above the case count, history_days 3650, so every stored case is read):
+   the plugin rebuilds its index from the repository in its constructor, before the server
+   listens. Prints "matching-rebuild": the plugin's own rebuild time (its log line), the time
+   from exec to /readyz 200, and resident memory before and after (the index's share).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import benchlib  # noqa: E402
+
+SKU = "KTL-220"
+
+
+def wrk(url, seconds, connections, script, args):
+    out = subprocess.run(
+        ["wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--timeout", "10s", "-s", script,
+         url, "--"] + args, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line[len("BENCH_RESULT "):])
+    raise RuntimeError("wrk printed no BENCH_RESULT line:\n" + out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--fill-seconds", type=int, default=180)
+    parser.add_argument("--install-base", type=int, default=20000)
+    parser.add_argument("--linked", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+
+    config = {
+        "data_dir": os.path.join(args.workdir, "data"),
+        "http": {"listen": "127.0.0.1", "port": 0, "threads": 128},
+        "storage": {"url": "sqlite:" + os.path.join(args.workdir, "data", "cxloop.db")},
+    }
+    server = benchlib.Server(args.build_dir, args.workdir, config)
+    try:
+        base = "http://127.0.0.1:%d" % server.port
+        ingest = server.token("ingest")
+        api = server.client(server.token("agent"))
+
+        load_fill = benchlib.load1()
+        fill = wrk(base + "/api/v1/cases", args.fill_seconds, 64, "tests/bench/wrk/case_intake.lua",
+                   [ingest])
+        cases = api.request("GET", "/api/v1/cases?limit=1")["total"]
+        benchlib.say("filled %d cases in %d s (%.0f/s, %d errors)"
+                     % (cases, args.fill_seconds, fill["rps"], fill["errors"]))
+
+        n = args.install_base
+        api.request("POST", "/api/v1/customers/import",
+                    ("email,name\n" + "".join("owner%d@bench.example,Owner %d\n" % (i, i)
+                                              for i in range(n))).encode(), "text/csv")
+        api.request("POST", "/api/v1/assets/import",
+                    ("customer_email,sku,batch\n" + "".join("owner%d@bench.example,%s,B%d\n"
+                                                            % (i, SKU, i % 5) for i in range(n))
+                     ).encode(), "text/csv")
+        problem = api.request("POST", "/api/v1/problems",
+                              {"title": "Kettle KTL-220 leaks", "scope": {"skus": [SKU]}})
+        pid = problem["id"]
+        linked = 0
+        path = "/api/v1/cases?sku=%s&limit=200" % SKU
+        while linked < args.linked:
+            page = api.request("GET", path)
+            for case in page["items"]:
+                if linked >= args.linked:
+                    break
+                api.request("POST", "/api/v1/problems/%d/cases" % pid, {"case_id": case["id"]})
+                linked += 1
+            if not page.get("next_cursor"):
+                break
+            path = "/api/v1/cases?sku=%s&limit=200&cursor=%s" % (SKU, page["next_cursor"])
+        new_cases = api.request("GET", "/api/v1/cases?state=new&limit=1")["total"]
+
+        queries = {
+            "list": ["/api/v1/cases?state=new&limit=50"],
+            "search": ["/api/v1/cases?q=%s&limit=50" % w
+                       for w in ("leaks", "tracking", "invoice", "filter", "zzqx-nowhere")],
+            "impact": ["/api/v1/problems/%d/impact" % pid],
+        }
+        # One answer of each, for the record (and to fail early on an error answer).
+        samples = {}
+        for name, paths in queries.items():
+            seconds, body = api.timed_get(paths[0])
+            answer = json.loads(body)
+            samples[name] = ({"total": answer.get("total")} if "total" in answer
+                             else {k: answer.get(k) for k in ("linked_cases", "in_scope_customers",
+                                                              "likely_affected_customers")})
+        for name, paths in queries.items():
+            load = benchlib.load1()
+            result = wrk(base, args.seconds, 1, "tests/bench/wrk/query_get.lua",
+                         [api.token] + paths)
+            benchlib.emit({"workload": "queries-" + name, "cases": cases, "new_cases": new_cases,
+                           "install_base": n, "linked_cases": linked, "paths": paths,
+                           "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
+                           "rps": result["rps"], "errors": result["errors"], "detail": result,
+                           "answer": samples[name], "connections": 1, "load1_before": load,
+                           "fill": {"seconds": args.fill_seconds, "rps": fill["rps"],
+                                    "errors": fill["errors"], "load1_before": load_fill}})
+            benchlib.table("%-16s %5d %10s %9s %9s %7s  %d cases (load %.1f)"
+                           % ("queries-" + name, 1, result["rps"], result["p50_ms"],
+                              result["p99_ms"], result["errors"], cases, load))
+    finally:
+        server.stop()
+    rebuild(args, config, cases)
+
+
+def ready_ms(port, started, timeout_s=600):
+    import http.client
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                return (time.monotonic() - started) * 1000
+        except OSError:
+            pass
+        time.sleep(0.005)
+    return None
+
+
+def rebuild(args, config, cases):
+    import re
+    # Without the plugin first: the server's own memory on this database, for comparison.
+    plain = benchlib.Server(args.build_dir, args.workdir, config)
+    try:
+        plain_ready = ready_ms(plain.port, plain.started)
+        time.sleep(1)
+        plain_rss = plain.rss_kb()
+    finally:
+        plain.stop()
+    config = dict(config)
+    config["plugins"] = {
+        "directories": [os.path.join(os.path.abspath(args.build_dir), "plugins")],
+        "instances": {"similarity": {"plugin": "similarity", "required": True,
+                                     "settings": {"history_days": 3650,
+                                                  "max_history_cases": cases + 1000}}}}
+    load = benchlib.load1()
+    server = benchlib.Server(args.build_dir, args.workdir, config, start_timeout_s=900)
+    try:
+        ready = ready_ms(server.port, server.started)
+        time.sleep(1)
+        rss = server.rss_kb()
+        with open(server.log_path) as f:
+            m = re.search(r"similarity index rebuilt from (\d+) cases and (\d+) problems in ([0-9.]+) s",
+                          f.read())
+        benchlib.emit({"workload": "matching-rebuild", "cases": cases,
+                       "indexed": int(m.group(1)) if m else None,
+                       "rebuild_s": float(m.group(3)) if m else None,
+                       "start_to_ready_ms": round(ready, 1) if ready else None,
+                       "start_to_ready_ms_without_plugin": round(plain_ready, 1) if plain_ready else None,
+                       "rss_kb": rss, "rss_kb_without_plugin": plain_rss, "load1_before": load})
+        benchlib.table("%-16s %s of %d cases indexed in %s s; ready after %s ms; RSS %d MiB (%d without)"
+                       % ("matching-rebuild", m.group(1) if m else "?", cases,
+                          m.group(3) if m else "?", round(ready) if ready else "?",
+                          (rss or 0) // 1024, (plain_rss or 0) // 1024))
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
