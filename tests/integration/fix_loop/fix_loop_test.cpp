@@ -23,11 +23,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "child_process.hpp"
+#include "cxloop_processes.hpp"
 #include "hmac_sha256.hpp"
 
-using cxloop::testing::binary;
+using cxloop::testing::call;
 using cxloop::testing::Child;
+using cxloop::testing::eventually;
 using cxloop::testing::TempDir;
 using nlohmann::json;
 
@@ -91,7 +92,8 @@ class Receiver {
   class Factory : public Poco::Net::HTTPRequestHandlerFactory {
    public:
     explicit Factory(Receiver& owner) : owner_(owner) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest&) override {
       return new Handler(owner_);
     }
 
@@ -104,39 +106,6 @@ class Receiver {
   std::mutex mutex_;
   std::vector<Delivery> deliveries_;
 };
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  json document() const { return json::parse(body); }
-};
-
-Reply call(int port, const std::string& method, const std::string& path, const std::string& token,
-           const std::string& body = "", const std::map<std::string, std::string>& headers = {}) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-  session.setTimeout(Poco::Timespan(30, 0));
-  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  if (!token.empty()) request.set("Authorization", "Bearer " + token);
-  for (const auto& [name, value] : headers) request.set(name, value);
-  if (!body.empty()) request.setContentType("application/json");
-  request.setContentLength(static_cast<std::streamsize>(body.size()));
-  session.sendRequest(request) << body;
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  Reply reply;
-  reply.status = response.getStatus();
-  Poco::StreamCopier::copyToString(in, reply.body);
-  return reply;
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling, not asserting
-  }
-  return condition();
-}
 
 std::string config_text(const TempDir& dir, std::uint16_t receiver_port) {
   json config = {
@@ -156,58 +125,32 @@ std::string config_text(const TempDir& dir, std::uint16_t receiver_port) {
   return config.dump(2);
 }
 
-Poco::Process::Env child_env() {
-  Poco::Process::Env env;
-  env["CXLOOP_PLUGIN_PATH"] = std::string(std::getenv("CXLOOP_BUILD_DIR")) + "/plugins";
-  return env;
-}
-
-int start_server(std::unique_ptr<Child>& child, const std::string& config) {
-  child = std::make_unique<Child>(binary("cxloopd"), std::vector<std::string>{"--config", config},
-                                  child_env());
-  auto port = child->wait_for(std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)"),
-                              std::chrono::seconds(60));
-  INFO(child->output());
-  REQUIRE(port.has_value());
-  return std::stoi(*port);
-}
-
 std::map<std::string, std::string> signed_headers(const std::string& body) {
-  const std::string timestamp = std::to_string(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const std::string timestamp =
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
   return {{"X-Cxloop-Timestamp", timestamp},
-          {"X-Cxloop-Signature", "sha256=" + cxloop::plugins::hmac_sha256_hex(kSecret, timestamp + "." + body)}};
+          {"X-Cxloop-Signature",
+           "sha256=" + cxloop::plugins::hmac_sha256_hex(kSecret, timestamp + "." + body)}};
 }
 
 }  // namespace
 
-TEST_CASE("a task survives a receiver outage and a server crash, is delivered once, and a signed callback delivers the fix") {
+TEST_CASE(
+    "a task survives a receiver outage and a server crash, is delivered once, and a signed "
+    "callback delivers the fix") {
   TempDir dir;
   Receiver receiver;
   receiver.start();  // learn a free port, then go down: the department system is unreachable
   receiver.stop();
   const std::string config = dir.file("cxloop.json", config_text(dir, receiver.port()));
 
-  Poco::Process::Env env = child_env();
-  std::string token;
-  {
-    std::vector<std::string> args = {"--config", config, "migrate"};
-    REQUIRE(Poco::Process::launch(binary("cxloopctl"), args, nullptr, nullptr, nullptr, env).wait() == 0);
-  }
-  // cxloopctl prints the secret alone on stdout; read it back through a shell-free pipe.
-  {
-    Poco::Pipe pipe;
-    std::vector<std::string> args = {"--config", config, "token", "create", "--role", "admin", "--name", "loop"};
-    Poco::ProcessHandle handle = Poco::Process::launch(binary("cxloopctl"), args, nullptr, &pipe, nullptr, env);
-    Poco::PipeInputStream in(pipe);
-    std::getline(in, token);
-    REQUIRE(handle.wait() == 0);
-  }
-  REQUIRE(token.size() > 20);
+  REQUIRE(cxloop::testing::cxloopctl(config, {"migrate"}) == 0);
+  const std::string token = cxloop::testing::create_token(config, "admin");
 
   std::unique_ptr<Child> server;
-  int port = start_server(server, config);
+  int port = cxloop::testing::start_cxloopd(server, config);
 
   auto department = call(port, "POST", "/api/v1/departments", token,
                          json{{"name", "Manufacturing"}, {"connector_instance", "plant"}}.dump());
@@ -215,8 +158,10 @@ TEST_CASE("a task survives a receiver outage and a server crash, is delivered on
   auto problem = call(port, "POST", "/api/v1/problems", token,
                       json{{"title", "Kettle lids crack"}, {"category", "product_quality"}}.dump());
   REQUIRE(problem.status == 201);
-  const std::string problem_path = "/api/v1/problems/" + std::to_string(problem.document().at("id").get<int>());
-  REQUIRE(call(port, "POST", problem_path + "/transition", token, R"({"state":"investigating"})").status == 200);
+  const std::string problem_path =
+      "/api/v1/problems/" + std::to_string(problem.document().at("id").get<int>());
+  REQUIRE(call(port, "POST", problem_path + "/transition", token, R"({"state":"investigating"})")
+              .status == 200);
   auto task = call(port, "POST", problem_path + "/tasks", token,
                    json{{"department_id", department.document().at("id")},
                         {"title", "Replace the lid mould"},
@@ -239,10 +184,11 @@ TEST_CASE("a task survives a receiver outage and a server crash, is delivered on
   server->signal(SIGKILL);
   server->wait_exit(std::chrono::seconds(10));
   receiver.start();
-  port = start_server(server, config);
+  port = cxloop::testing::start_cxloopd(server, config);
 
-  REQUIRE(eventually([&] { return call(port, "GET", task_path, token).document().at("status") == "open"; },
-                     std::chrono::seconds(60)));
+  REQUIRE(eventually(
+      [&] { return call(port, "GET", task_path, token).document().at("status") == "open"; },
+      std::chrono::seconds(60)));
   // Settle: nothing more arrives once the task is open.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto deliveries = receiver.deliveries();
@@ -251,21 +197,24 @@ TEST_CASE("a task survives a receiver outage and a server crash, is delivered on
   CHECK(pushed.at("task").at("title") == "Replace the lid mould");
   const std::string timestamp = deliveries[0].headers["X-Cxloop-Timestamp"];
   CHECK(deliveries[0].headers["X-Cxloop-Signature"] ==
-        "sha256=" + cxloop::plugins::hmac_sha256_hex(kSecret, timestamp + "." + deliveries[0].body));
+        "sha256=" +
+            cxloop::plugins::hmac_sha256_hex(kSecret, timestamp + "." + deliveries[0].body));
   json open_task = call(port, "GET", task_path, token).document();
   CHECK(open_task.at("external_ref") == "PLANT-1");
   CHECK(call(port, "GET", problem_path, token).document().at("state") == "fix_in_progress");
 
   // Callbacks: unsigned and wrongly signed ones are refused and change nothing.
-  const std::string done = json{{"external_ref", "PLANT-1"},
-                                {"status", "done"},
-                                {"comment", {{"id", "c-1"}, {"author", "plant"}, {"body", "New mould in use"}}}}
-                               .dump();
+  const std::string done =
+      json{{"external_ref", "PLANT-1"},
+           {"status", "done"},
+           {"comment", {{"id", "c-1"}, {"author", "plant"}, {"body", "New mould in use"}}}}
+          .dump();
   CHECK(call(port, "POST", "/hooks/connectors/plant", "", done).status == 401);
   auto forged = signed_headers(done);
   forged["X-Cxloop-Signature"] = "sha256=" + std::string(64, '0');
   CHECK(call(port, "POST", "/hooks/connectors/plant", "", done, forged).status == 401);
-  CHECK(call(port, "POST", "/hooks/connectors/nobody", "", done, signed_headers(done)).status == 404);
+  CHECK(call(port, "POST", "/hooks/connectors/nobody", "", done, signed_headers(done)).status ==
+        404);
   CHECK(call(port, "GET", task_path, token).document().at("status") == "open");
 
   auto headers = signed_headers(done);
