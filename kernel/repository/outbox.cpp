@@ -197,10 +197,15 @@ bool Outbox::fail(std::int64_t id, const std::string& error, bool permanent) {
 }
 
 std::vector<OutboxItem> Outbox::dead(int limit) const {
-  Query query;
-  query.state = "dead";
-  query.limit = limit;
-  return list(query);
+  std::vector<OutboxItem> items;
+  db_.read([&](soci::session& sql) {
+    items = fetch_items(sql,
+                        std::string("SELECT ") + kColumns +
+                            " FROM outbox WHERE state = 'dead' ORDER BY updated_at DESC, id DESC "
+                            "LIMIT :limit",
+                        [&](soci::statement& st) { st.exchange(soci::use(limit)); });
+  });
+  return items;
 }
 
 std::vector<OutboxItem> Outbox::list(const Query& query) const {

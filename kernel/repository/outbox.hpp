@@ -63,7 +63,7 @@ class Outbox {
   // Records a failed attempt: retried after an exponential backoff, or dead once
   // max_attempts is reached or permanent is true. Returns true when the item is now dead.
   bool fail(std::int64_t id, const std::string& error, bool permanent);
-  // Dead items for the admin API, newest first.
+  // Dead items, the most recently given up first.
   std::vector<OutboxItem> dead(int limit) const;
   // Items for the admin API, newest first: state and target filter when not empty; before_id
   // (when > 0) continues a listing after its last item.
