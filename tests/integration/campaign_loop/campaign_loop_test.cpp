@@ -213,7 +213,7 @@ TEST_CASE("a paused campaign sends nothing until it is resumed, then everything 
   world.populate();
   auto& server = world.server();
   {
-    EventWorkersHeld held(server.server().events(), 2);
+    EventWorkersHeld held(server.server().events(), server.server().config().workers.event_threads);
     // The campaign would start on the fix_delivered event, which waits; start it by hand.
     world.deliver_fix();
     const auto started = server.api("POST", world.problem_path + "/campaign");
