@@ -18,7 +18,8 @@
 #   campaign         tests/bench/campaign/campaign_bench.py: BENCH_CAMPAIGN_CUSTOMERS (10000)
 #                    customers in a problem's scope told through the email and SMS notifiers
 #                    into an SMTP sink and an HTTP gateway (enqueue time, dispatch rates,
-#                    exactly-once); dispatch bounded by BENCH_CAMPAIGN_DISPATCH_TIMEOUT (600 s)
+#                    exactly-once); dispatch bounded by BENCH_CAMPAIGN_DISPATCH_TIMEOUT (600 s);
+#                    BENCH_OUTBOX_THREADS (2, the shipped workers.outbox_threads)
 #   queries          tests/bench/queries/queries_bench.py: BENCH_QUERIES_FILL (180) s of intake
 #                    fill the database, then case list, case search and problem impact are
 #                    timed for BENCH_DURATION s each; then the similarity index rebuild from
@@ -432,7 +433,8 @@ for w in "${workloads[@]}"; do
     campaign)
       py_workload campaign python3 tests/bench/campaign/campaign_bench.py --build-dir "$build_dir" \
         --workdir "$work/campaign" --customers "$campaign_customers" \
-        --dispatch-timeout "$campaign_dispatch_timeout" ;;
+        --dispatch-timeout "$campaign_dispatch_timeout" \
+        --outbox-threads "${BENCH_OUTBOX_THREADS:-2}" ;;
     queries)
       py_workload queries python3 tests/bench/queries/queries_bench.py --build-dir "$build_dir" \
         --workdir "$work/queries" --fill-seconds "$queries_fill" --seconds "$duration" ;;

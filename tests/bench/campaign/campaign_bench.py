@@ -29,10 +29,11 @@ import benchlib  # noqa: E402
 SKU = "BENCH-KETTLE"
 
 
-def start_sinks(workdir):
+def start_sinks(workdir, quickack):
     log = open(os.path.join(workdir, "sinks.err"), "w")
     process = subprocess.Popen(
-        [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "sinks.py")],
+        [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "sinks.py")]
+        + (["--quickack"] if quickack else []),
         stdout=subprocess.PIPE, stderr=log, text=True)
     ports = {}
     for _ in range(2):
@@ -92,11 +93,13 @@ def main():
     parser.add_argument("--smtp-connections", type=int, default=4,
                         help="email_notifier settings.connections (1-16)")
     parser.add_argument("--outbox-threads", type=int, default=2, help="workers.outbox_threads")
+    parser.add_argument("--smtp-quickack", action="store_true",
+                        help="diagnostic: the SMTP sink acknowledges every segment at once (sinks.py)")
     parser.add_argument("--enqueue-timeout", type=float, default=600)
     parser.add_argument("--dispatch-timeout", type=float, default=600)
     args = parser.parse_args()
 
-    sinks, ports = start_sinks(args.workdir)
+    sinks, ports = start_sinks(args.workdir, args.smtp_quickack)
     server = None
     try:
         n = args.customers
@@ -200,7 +203,8 @@ def main():
             "campaign_state": campaign.get("state"), "campaign_counts": campaign["counts"]["by_state"],
             "rss_kb_before": rss_before, "rss_kb_peak_dispatch": peak_rss,
             "settings": {"smtp_connections": args.smtp_connections,
-                         "outbox_threads": args.outbox_threads, "sms_share": args.sms_share},
+                         "outbox_threads": args.outbox_threads, "sms_share": args.sms_share,
+                         "smtp_quickack": args.smtp_quickack},
             "load1_before": load_start, "load1_after": benchlib.load1(),
         }
         benchlib.emit(result)

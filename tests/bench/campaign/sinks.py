@@ -13,12 +13,21 @@ One asyncio process on 127.0.0.1 runs
 Counting distinct ids as well as arrivals is what lets the benchmark say "exactly N received":
 a notifier that sent one notification twice would show more arrivals than ids.
 
-Usage: sinks.py  -> prints "smtp 127.0.0.1:PORT" and "http 127.0.0.1:PORT", then serves until
+--quickack (a diagnostic): the SMTP sink re-arms TCP_QUICKACK after every read, so it
+acknowledges each segment at once instead of after the delayed-ACK timer (about 40 ms). When a
+client's per-message time drops with it, that client is waiting on Nagle's algorithm: it writes
+a message in several small segments without TCP_NODELAY.
+
+Usage: sinks.py [--quickack] -> prints "smtp 127.0.0.1:PORT" and "http 127.0.0.1:PORT", then serves until
 killed. Ports are chosen by the kernel (port 0).
 """
 import asyncio
 import json
+import socket
+import sys
 import time
+
+QUICKACK = "--quickack" in sys.argv[1:]
 
 
 class Counter:
@@ -50,9 +59,12 @@ async def smtp_session(reader, writer):
     writer.write(b"220 bench-sink ESMTP\r\n")
     in_data = False
     message_id = None
+    sock = writer.get_extra_info("socket")
     try:
         while True:
             line = await reader.readline()
+            if QUICKACK:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
             if not line:
                 break
             if in_data:

@@ -95,6 +95,8 @@ def main():
                 break
             path = "/api/v1/cases?sku=%s&limit=200&cursor=%s" % (SKU, page["next_cursor"])
         new_cases = api.request("GET", "/api/v1/cases?state=new&limit=1")["total"]
+        # Counted again now: the fill's last requests may still have been running at the first count.
+        cases = api.request("GET", "/api/v1/cases?limit=1")["total"]
 
         queries = {
             "list": ["/api/v1/cases?state=new&limit=50"],
