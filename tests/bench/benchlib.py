@@ -55,7 +55,9 @@ class Server:
         deadline = time.monotonic() + start_timeout_s
         while time.monotonic() < deadline:
             with open(self.log_path) as f:
-                m = re.search(r"listening on 127\.0\.0\.1:(\d+)", f.read())
+                # Plugins with listeners of their own (chat) log "listening on" too.
+                m = re.search(r"^(?!.*cxloop\.plugins).*listening on 127\.0\.0\.1:(\d+)", f.read(),
+                              re.MULTILINE)
             if m:
                 self.port = int(m.group(1))
                 break

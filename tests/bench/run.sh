@@ -143,6 +143,8 @@ find_port() {
   local line
   found_port=""
   while IFS= read -r line; do
+    # Plugins with listeners of their own (chat) log "listening on" too; only the server's counts.
+    [[ $line == *cxloop.plugins* ]] && continue
     if [[ $line =~ listening\ on\ 127\.0\.0\.1:([0-9]+) ]]; then
       found_port=${BASH_REMATCH[1]}
       return 0
