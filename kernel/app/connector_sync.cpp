@@ -90,9 +90,15 @@ void register_task_metrics(metrics::Registry& metrics, repository::Database& db,
                               "ON d.id = t.department_id WHERE t.status IN ('queued', 'open', "
                               "'in_progress') GROUP BY d.name, t.status");
           for (const auto& row : result) {
-            const double count = row.get_properties(2).get_data_type() == soci::dt_long_long
-                                     ? static_cast<double>(row.get<long long>(2))
-                                     : static_cast<double>(row.get<int>(2));
+            // count(*) arrives as integer, long long or (SQLite, an expression without a
+            // declared type) text.
+            double count = 0;
+            switch (row.get_properties(2).get_data_type()) {
+              case soci::dt_long_long: count = static_cast<double>(row.get<long long>(2)); break;
+              case soci::dt_integer: count = static_cast<double>(row.get<int>(2)); break;
+              case soci::dt_string: count = std::stod(row.get<std::string>(2)); break;
+              default: count = row.get<double>(2);
+            }
             rows.push_back({{{"department", row.get<std::string>(0)},
                              {"status", row.get<std::string>(1)}},
                             count});

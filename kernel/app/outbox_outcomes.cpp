@@ -1,6 +1,13 @@
 #include "app/outbox_outcomes.hpp"
 
+#include <cerrno>
 #include <memory>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <Poco/Environment.h>
+#include <Poco/Logger.h>
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +26,31 @@ std::int64_t id_in(const json& payload, const char* key) {
   return payload.at(key).get<std::int64_t>();
 }
 
+// True when claimant names a process of this host that has exited.
+bool dead_local_process(const std::string& claimant) {
+  const std::string host = Poco::Environment::nodeName() + ":";
+  if (claimant.rfind(host, 0) != 0) return false;
+  const std::string pid_text = claimant.substr(host.size());
+  if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) return false;
+  const long pid = std::stol(pid_text);
+  if (pid <= 0 || pid == static_cast<long>(::getpid())) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
 }  // namespace
+
+std::int64_t release_orphaned_claims(repository::Outbox& outbox, const std::string& node_name) {
+  std::int64_t released = 0;
+  for (const auto& claimant : outbox.claimants()) {
+    if (claimant != node_name && !dead_local_process(claimant)) continue;
+    const std::int64_t n = outbox.release(claimant);
+    released += n;
+    Poco::Logger::get("cxloop.outbox")
+        .information("took back %s outbox item(s) left in flight by %s, which is no longer running",
+                     std::to_string(n), claimant);
+  }
+  return released;
+}
 
 void wire_outbox_outcomes(plugin_host::OutboxDispatcher& dispatcher, workflow::DomainServices& domain,
                           const std::map<std::string, double>& rate_limits) {

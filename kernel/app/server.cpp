@@ -165,14 +165,18 @@ void Server::start() {
         *outbox_, *plugins_, *metrics_, config_.node_name, config_.workers.outbox_threads,
         config_.workers.outbox_poll);
     wire_outbox_outcomes(*dispatcher_, *domain_, config_.campaigns.rate_limits);
+    release_orphaned_claims(*outbox_, config_.node_name);
     // Delivering a fix starts its campaign; a started campaign writes its audience. Both on
     // the event threads, so neither the HTTP request nor the outbox waits for them.
     events_->subscribe("kernel:campaigns", "problem.state_changed", [this](const events::Event& e) {
       auto data = nlohmann::json::parse(e.data_json, nullptr, false);
-      if (!data.is_object() || data.value("after", nlohmann::json::object()).value("state", "") != "fix_delivered") {
-        return;
-      }
-      domain_->campaigns.start(std::stoll(e.subject.substr(e.subject.find(':') + 1)),
+      const std::string state =
+          data.is_object() ? data.value("after", nlohmann::json::object()).value("state", "") : "";
+      const std::int64_t problem = std::stoll(e.subject.substr(e.subject.find(':') + 1));
+      // A closed problem's website notices and phone announcements come down.
+      if (state == "closed") domain_->campaigns.withdraw_notices(problem);
+      if (state != "fix_delivered") return;
+      domain_->campaigns.start(problem,
                                nlohmann::json::object(), "fix_delivered", workflow::Actor{"system", "system"});
     });
     // A fix that did not stop the contacts escalates to the owning department.

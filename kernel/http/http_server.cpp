@@ -167,7 +167,12 @@ HttpResponse HttpServer::Impl::dispatch(Poco::Net::HTTPServerRequest& in, HttpRe
     if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(cap)) {
       return too_large();
     }
-    if (read_body(in.stream(), cap, request.body) == BodyRead::too_large) return too_large();
+    // A request with neither Content-Length nor chunked encoding has no body (RFC 9112
+    // 6.3); reading one would wait for the client to close (a plain `curl -X POST`).
+    const bool has_body = in.hasContentLength() || in.getChunkedTransferEncoding();
+    if (has_body && read_body(in.stream(), cap, request.body) == BodyRead::too_large) {
+      return too_large();
+    }
   }
   if (match.route == nullptr) {
     if (match.path_matched) {

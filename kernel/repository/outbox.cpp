@@ -167,6 +167,32 @@ void Outbox::defer(std::int64_t id, std::chrono::milliseconds delay) {
   });
 }
 
+std::vector<std::string> Outbox::claimants() const {
+  std::vector<std::string> out;
+  db_.read([&](soci::session& sql) {
+    soci::rowset<std::string> rows =
+        (sql.prepare << "SELECT DISTINCT claimed_by FROM outbox WHERE state = 'inflight' AND "
+                        "claimed_by IS NOT NULL");
+    for (const auto& claimant : rows) out.push_back(claimant);
+  });
+  return out;
+}
+
+std::int64_t Outbox::release(const std::string& claimant) {
+  const std::string now = now_rfc3339();
+  long long changed = 0;
+  db_.write([&](soci::session& sql) {
+    soci::statement st =
+        (sql.prepare << "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, "
+                        "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+                        "next_attempt_at = :n, updated_at = :u WHERE state = 'inflight' AND claimed_by = :c",
+         soci::use(now), soci::use(now), soci::use(claimant));
+    st.execute(true);
+    changed = st.get_affected_rows();
+  });
+  return changed;
+}
+
 bool Outbox::fail(std::int64_t id, const std::string& error, bool permanent) {
   const long long key = id;
   const auto now_tp = Clock::now();

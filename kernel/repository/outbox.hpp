@@ -77,6 +77,12 @@ class Outbox {
   std::optional<OutboxItem> find(std::int64_t id) const;
   // Puts a dead item back to pending with its attempts reset. False when not dead.
   bool retry(std::int64_t id);
+  // Who holds inflight items now (their claimed_by), for releasing a crashed node's claims.
+  std::vector<std::string> claimants() const;
+  // Puts the inflight items claimed by `claimant` back to pending, due now, without counting
+  // the interrupted attempt against them: a node that restarts takes back what it held
+  // instead of waiting for the lease. Returns how many.
+  std::int64_t release(const std::string& claimant);
   // Item counts by state, for /metrics.
   std::vector<std::pair<std::string, std::int64_t>> counts() const;
 

@@ -461,6 +461,25 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
   return {{"written", written}, {"unreachable", unreachable}, {"skipped_opt_out", opted_out}};
 }
 
+int CampaignService::withdraw_notices(std::int64_t problem_id) {
+  int queued = 0;
+  context_.db.write([&](soci::session& tx) {
+    queued = 0;
+    auto campaign = load_campaign(tx, "problem_id = :id", problem_id);
+    if (!campaign) return;
+    const std::int64_t id = campaign->at("id").get<std::int64_t>();
+    for (const auto& notifier : context_.notifiers) {
+      if (!notifier.broadcast) continue;
+      if (repository::Outbox::enqueue(tx, notifier.instance, "withdraw",
+                                      json{{"campaign_id", id}, {"problem", {{"id", problem_id}}}}.dump(),
+                                      "campaign:" + std::to_string(id) + ":withdraw:" + notifier.instance)) {
+        ++queued;
+      }
+    }
+  });
+  return queued;
+}
+
 json CampaignService::tick() {
   json did = {{"started", json::array()}, {"audiences", json::array()}, {"completed", json::array()}};
   std::vector<std::int64_t> problems, incomplete;

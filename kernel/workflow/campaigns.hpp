@@ -48,6 +48,9 @@ class CampaignService {
   // Writes the campaign's notifications and outbox items, resuming where an earlier pass
   // stopped. Returns {"written": n, "unreachable": n, "skipped_opt_out": n}.
   nlohmann::json run_audience(std::int64_t campaign_id);
+  // A closed problem's notices come down: each broadcast notifier gets "withdraw" for the
+  // problem's campaign (once). Returns how many were queued; 0 without a campaign.
+  int withdraw_notices(std::int64_t problem_id);
   // Time-driven work: starts campaigns for problems at fix_delivered that have none (their
   // event may have been lost in a crash), finishes audiences, and completes campaigns whose
   // notifications are all sent or failed (closing print batches). Returns what it did.

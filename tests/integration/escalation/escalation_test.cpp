@@ -56,7 +56,9 @@ TEST_CASE("an overdue task is escalated by mail to the department's escalation c
   }
   CHECK(on_timeline);
   // The gauge operators alert on.
-  CHECK(server.request("GET", "/metrics").body.find("cxloop_tasks_overdue 1") != std::string::npos);
+  const std::string metrics = server.request("GET", "/metrics").body;
+  CHECK(metrics.find("cxloop_tasks_overdue 1") != std::string::npos);
+  CHECK(metrics.find("cxloop_tasks_open{department=\"Finance\",status=\"queued\"} 1") != std::string::npos);
   // Escalated once: a second sweep sends nothing more.
   CHECK(server.server().domain().tasks.escalate_overdue().empty());
 }

@@ -217,3 +217,34 @@ TEST_CASE("Concurrent claimers on separate connections never take the same item"
   CHECK(unique.size() == static_cast<std::size_t>(kItems));
   for (auto& node : nodes) node->close();
 }
+
+TEST_CASE("A restarted node takes back its in-flight items at once; deferred items do not count an attempt") {
+  const std::string backend = GENERATE(from_range(test_backends()));
+  CAPTURE(backend);
+  TestDatabase t(backend);
+  FrozenClock clock;
+  Outbox outbox(t.db());
+  outbox.enqueue("mailer", "send", "{}", "n:1");
+  outbox.enqueue("mailer", "send", "{}", "n:2");
+  outbox.enqueue("mailer", "send", "{}", "n:3");
+  auto crashed = outbox.claim("host:111", 2, std::chrono::seconds(300));
+  auto alive = outbox.claim("host:222", 1, std::chrono::seconds(300));
+  REQUIRE(crashed.size() == 2);
+  REQUIRE(alive.size() == 1);
+  auto claimants = outbox.claimants();
+  std::sort(claimants.begin(), claimants.end());
+  CHECK(claimants == std::vector<std::string>{"host:111", "host:222"});
+
+  CHECK(outbox.release("host:111") == 2);
+  CHECK(outbox.release("host:111") == 0);
+  auto again = outbox.claim("host:333", 5, std::chrono::seconds(300));
+  REQUIRE(again.size() == 2);  // due now, not after the lease; host:222's item stays its own
+  for (const auto& item : again) CHECK(item.attempts == 1);  // the interrupted try is not counted
+
+  outbox.defer(again[0].id, std::chrono::seconds(10));
+  CHECK(outbox.find(again[0].id)->state == "pending");
+  CHECK(outbox.find(again[0].id)->attempts == 0);
+  CHECK(outbox.claim("host:333", 5, std::chrono::seconds(300)).empty());  // held back
+  clock.advance(std::chrono::seconds(11));
+  CHECK(outbox.claim("host:333", 5, std::chrono::seconds(300)).size() == 1);
+}

@@ -252,3 +252,16 @@ TEST_CASE("templates from the overrides folder win by kind, medium and language,
   fs::remove_all(dir);
   CHECK_THROWS_WITH(cxloop::workflow::MessageTemplates(dir.string()), Catch::Contains("templates_dir"));
 }
+
+TEST_CASE("closing a problem withdraws its notices from the broadcast notifiers, once") {
+  WorkflowFixture f(GENERATE(from_range(test_backends())));
+  CampaignWorld w(f);
+  CHECK(f.services.campaigns.withdraw_notices(w.problem) == 0);  // no campaign yet
+  f.services.campaigns.start(w.problem, json::object(), "manual", f.agent);
+  CHECK(f.services.campaigns.withdraw_notices(w.problem) == 1);
+  CHECK(f.services.campaigns.withdraw_notices(w.problem) == 0);
+  auto withdrawals = w.outbox("withdraw");
+  REQUIRE(withdrawals.size() == 1);
+  CHECK(withdrawals[0].target == "board");
+  CHECK(json::parse(withdrawals[0].payload_json).at("problem").at("id") == w.problem);
+}
