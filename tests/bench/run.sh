@@ -358,20 +358,20 @@ run_footprint() {  # run_footprint [WORKLOAD]: footprint, or footprint-full (eve
   [[ $name == footprint-full ]] && full_plugins=true
   [[ -z $cxloopd_missing ]] || { skip "$name" "$cxloopd_missing"; return; }
   for i in 1 2 3 4 5; do  # a new, empty data directory each time: includes the migrations
-    start_to_ready "$work/footprint-fresh-$i" ||
+    start_to_ready "$work/$name-fresh-$i" ||
       { stop_server; skip "$name" "cxloopd never became ready"; return; }
     fresh+=("$ready_ms")
     stop_server
   done
   for i in 1 2 3 4 5; do  # the same, already migrated data directory
-    start_to_ready "$work/footprint-fresh-1" ||
+    start_to_ready "$work/$name-fresh-1" ||
       { stop_server; skip "$name" "cxloopd never became ready"; return; }
     existing+=("$ready_ms")
     # Idle memory: read after the last start, once start-up work has had a moment to finish.
     if ((i == 5)); then
       pause 2
       rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status")
-      $full_plugins && footprint_under_load "$work/footprint-fresh-1/cxloop.json"
+      $full_plugins && footprint_under_load "$work/$name-fresh-1/cxloop.json"
     fi
     stop_server
   done
