@@ -179,6 +179,12 @@ void Server::start() {
       domain_->campaigns.start(problem,
                                nlohmann::json::object(), "fix_delivered", workflow::Actor{"system", "system"});
     });
+    // Publishing a workaround article tells the customers of the problems it solves.
+    const auto article_published = [this](const events::Event& e) {
+      domain_->campaigns.start_for_article(std::stoll(e.subject.substr(e.subject.find(':') + 1)));
+    };
+    events_->subscribe("kernel:campaigns", "article.created", article_published);
+    events_->subscribe("kernel:campaigns", "article.updated", article_published);
     // A fix that did not stop the contacts escalates to the owning department.
     events_->subscribe("kernel:escalations", "problem.recurring", [this](const events::Event& e) {
       domain_->tasks.escalate_recurrence(std::stoll(e.subject.substr(e.subject.find(':') + 1)), e.id,

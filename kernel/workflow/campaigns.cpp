@@ -332,6 +332,29 @@ json CampaignService::start(std::int64_t problem_id, const json& options_in,
   return result;
 }
 
+std::vector<std::int64_t> CampaignService::start_for_article(std::int64_t article_id) {
+  std::vector<std::int64_t> problems;
+  context_.db.read([&](soci::session& session) {
+    auto article = select_one(session, "SELECT id, published FROM articles WHERE id = :id", article_id,
+                              {}, {"published"});
+    if (!article || !article->at("published").get<bool>()) return;
+    for (const auto& row :
+         SqlQuery("SELECT s.problem_id FROM solutions s JOIN problems p ON p.id = s.problem_id")
+             .where("s.article_id = $", article_id)
+             .where("s.type IN ('workaround', 'knowledge_article')")
+             .where("p.state NOT IN ('proposed', 'closed')")
+             .where("NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.problem_id = s.problem_id)")
+             .rows(session)) {
+      problems.push_back(row.at("problem_id").get<std::int64_t>());
+    }
+  });
+  std::vector<std::int64_t> started;
+  for (auto id : problems) {
+    if (start(id, json::object(), "workaround", kSystem).at("created").get<bool>()) started.push_back(id);
+  }
+  return started;
+}
+
 json CampaignService::run_audience(std::int64_t campaign_id) {
   std::lock_guard<std::mutex> pass(audience_mutex_);
   json campaign;

@@ -6,6 +6,7 @@
 //   - when the problem asks for it (problem.advisory), every customer in the affected scope
 //     who has not contacted (kind advisory), on their preferred medium, respecting opt-outs;
 //   - broadcast notifiers (website notices, the phone line) once per campaign ("publish").
+// A campaign also starts when a workaround article for the problem is published.
 //
 // Exactly one notification per (problem, customer, kind): the audience is written in
 // batches, each notification with its outbox item in one transaction, and the unique index
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -45,6 +47,10 @@ class CampaignService {
   // customer message. The audience is built by run_audience(). Returns {campaign, created}.
   nlohmann::json start(std::int64_t problem_id, const nlohmann::json& options,
                        const std::string& trigger, const Actor& actor);
+  // A workaround published: every problem (investigating or later, not closed) whose
+  // solution is a workaround or knowledge article pointing at this article, and that has no
+  // campaign yet, gets one (trigger "workaround"). Returns the problem ids started.
+  std::vector<std::int64_t> start_for_article(std::int64_t article_id);
   // Writes the campaign's notifications and outbox items, resuming where an earlier pass
   // stopped. Returns {"written": n, "unreachable": n, "skipped_opt_out": n}.
   nlohmann::json run_audience(std::int64_t campaign_id);

@@ -265,3 +265,19 @@ TEST_CASE("closing a problem withdraws its notices from the broadcast notifiers,
   CHECK(withdrawals[0].target == "board");
   CHECK(json::parse(withdrawals[0].payload_json).at("problem").at("id") == w.problem);
 }
+
+TEST_CASE("publishing a problem's workaround article starts its campaign once") {
+  WorkflowFixture f(GENERATE(from_range(test_backends())));
+  CampaignWorld w(f);
+  auto article = f.services.articles.create({{"title", "Lid crack workaround"}, {"body", "Fit the spare lid."}},
+                                            f.agent);
+  const auto article_id = article.at("id").get<std::int64_t>();
+  f.services.solutions.put(w.problem,
+                           {{"type", "workaround"}, {"summary", "Fit the spare lid"}, {"article_id", article_id}},
+                           std::nullopt, f.agent);
+  CHECK(f.services.campaigns.start_for_article(article_id).empty());  // not published yet
+  f.services.articles.publish(article_id, true, f.agent);
+  CHECK(f.services.campaigns.start_for_article(article_id) == std::vector<std::int64_t>{w.problem});
+  CHECK(f.services.campaigns.get(w.problem).at("trigger_kind") == "workaround");
+  CHECK(f.services.campaigns.start_for_article(article_id).empty());  // once
+}
