@@ -93,14 +93,32 @@ json counts_by(soci::session& session, const std::string& column, const Range& r
 
 json contacts(soci::session& session, const Range& r) {
   json by_day = json::array();
-  SqlQuery query("SELECT created_at FROM cases");
+  SqlQuery query("SELECT created_at, channel, category FROM cases");
   query.where("created_at >= $", r.from).where("created_at < $", r.end);
   std::vector<std::string> times;
+  // Each day's contacts split by channel and by category, for the per-day charts.
+  std::map<std::string, json> channels_of_day, categories_of_day;
   for (const auto& row : query.rows(session)) {
-    times.push_back(row.at("created_at").get<std::string>());
+    const std::string at = row.at("created_at").get<std::string>();
+    times.push_back(at);
+    const std::string day = at.substr(0, 10);
+    const std::string channel = row.at("channel").is_string() ? row.at("channel").get<std::string>() : "unknown";
+    const std::string category =
+        row.at("category").is_string() ? row.at("category").get<std::string>() : "uncategorised";
+    json& channels = channels_of_day[day];
+    if (channels.is_null()) channels = json::object();
+    channels[channel] = channels.value(channel, 0) + 1;
+    json& categories = categories_of_day[day];
+    if (categories.is_null()) categories = json::object();
+    categories[category] = categories.value(category, 0) + 1;
   }
   for (const auto& [day, count] : contacts_per_day(times, r.from_day, r.days)) {
-    by_day.push_back({{"date", day}, {"contacts", count}});
+    auto channels = channels_of_day.find(day);
+    auto categories = categories_of_day.find(day);
+    by_day.push_back({{"date", day},
+                      {"contacts", count},
+                      {"by_channel", channels == channels_of_day.end() ? json::object() : channels->second},
+                      {"by_category", categories == categories_of_day.end() ? json::object() : categories->second}});
   }
   return {{"total", static_cast<std::int64_t>(times.size())},
           {"by_channel", counts_by(session, "channel", r, "unknown")},

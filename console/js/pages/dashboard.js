@@ -45,8 +45,15 @@ function draw(grid, s, charts) {
   const contacts = s.contacts || {};
   const byDay = contacts.by_day || [];
   grid.append(h('p', { class: 'summary-line' }, `${s.from} to ${s.to}: ${contacts.total ?? 0} contacts`));
-  figure(grid, charts, 'contacts-per-day', 'Contacts per day', 'line', byDay.map((d) => d.date),
-    [{ label: 'contacts', data: byDay.map((d) => d.contacts) }]);
+  // One line per channel (and per category below), with the day's total.
+  const split = (key) => {
+    const names = [...new Set(byDay.flatMap((d) => Object.keys(d[key] || {})))].sort();
+    return [{ label: 'all contacts', data: byDay.map((d) => d.contacts) },
+      ...names.map((n) => ({ label: key === 'by_category' ? label(n) : n, data: byDay.map((d) => (d[key] || {})[n] || 0) }))];
+  };
+  figure(grid, charts, 'contacts-per-day', 'Contacts per day by channel', 'line', byDay.map((d) => d.date), split('by_channel'));
+  figure(grid, charts, 'contacts-per-day-by-category', 'Contacts per day by category', 'line', byDay.map((d) => d.date),
+    split('by_category'));
   const channels = Object.entries(contacts.by_channel || {});
   figure(grid, charts, 'contacts-by-channel', 'Contacts by channel', 'bar', channels.map(([k]) => k),
     [{ label: 'contacts', data: channels.map(([, v]) => v) }], { plugins: { legend: { display: false } } });

@@ -70,8 +70,11 @@ TEST_CASE("the summary counts contacts, open problems and durations exactly") {
   CHECK(contacts.at("by_channel") == json({{"email", 2}, {"chat", 1}, {"web", 1}}));
   CHECK(contacts.at("by_category") ==
         json({{"product_quality", 2}, {"shipping", 1}, {"uncategorised", 1}}));
-  CHECK(contacts.at("by_day") == json::parse(R"([{"date":"2026-03-01","contacts":3},
-      {"date":"2026-03-02","contacts":0},{"date":"2026-03-03","contacts":1}])"));
+  CHECK(contacts.at("by_day") == json::parse(R"([
+      {"date":"2026-03-01","contacts":3,"by_channel":{"email":2,"chat":1},
+       "by_category":{"product_quality":2,"shipping":1}},
+      {"date":"2026-03-02","contacts":0,"by_channel":{},"by_category":{}},
+      {"date":"2026-03-03","contacts":1,"by_channel":{"web":1},"by_category":{"uncategorised":1}}])"));
 
   const json& open = summary.at("open_problems");
   CHECK(open.at("total") == 3);
