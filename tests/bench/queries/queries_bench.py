@@ -10,6 +10,7 @@
 3. Times, each for --seconds with one wrk connection (one request at a time, so p99 is the
    query's own time and not queueing behind the load generator):
      list     GET /api/v1/cases?state=new&limit=50
+     list-page2  the same with the first page's next_cursor (a page after the first)
      search   GET /api/v1/cases?q=<word>&limit=50, words in turn: some in many cases, one in
               none (the worst case of a substring search: every row read)
      impact   GET /api/v1/problems/{id}/impact
@@ -22,6 +23,7 @@ Prints one JSON line per query ("workload": "queries-<name>").
 """
 import argparse
 import json
+from urllib.parse import quote
 import os
 import subprocess
 import sys
@@ -98,8 +100,11 @@ def main():
         # Counted again now: the fill's last requests may still have been running at the first count.
         cases = api.request("GET", "/api/v1/cases?limit=1")["total"]
 
+        # The second page: a cursor near the newest cases, the most expensive place for one.
+        cursor = api.request("GET", "/api/v1/cases?state=new&limit=50")["next_cursor"]
         queries = {
             "list": ["/api/v1/cases?state=new&limit=50"],
+            "list-page2": ["/api/v1/cases?state=new&limit=50&cursor=" + quote(cursor or "")],
             "search": ["/api/v1/cases?q=%s&limit=50" % w
                        for w in ("leaks", "tracking", "invoice", "filter", "zzqx-nowhere")],
             "impact": ["/api/v1/problems/%d/impact" % pid],
