@@ -116,23 +116,31 @@ std::vector<OutboxItem> Outbox::claim(const std::string& node, int limit,
            "claimed_by = NULL, lease_until = NULL, updated_at = :now "
            "WHERE state = 'inflight' AND lease_until <= :now2 AND attempts >= :max",
         soci::use(now), soci::use(now), soci::use(max_attempts);
-    items =
-        fetch_items(sql,
-                    std::string("UPDATE outbox SET state = 'inflight', claimed_by = :node, "
-                                "lease_until = :until, attempts = attempts + 1, updated_at = :now "
-                                "WHERE id IN (SELECT id FROM outbox "
-                                "WHERE (state = 'pending' AND next_attempt_at <= :now2) "
-                                "OR (state = 'inflight' AND lease_until <= :now3) "
-                                "ORDER BY next_attempt_at, id LIMIT :limit") +
-                        lock + ") RETURNING " + kColumns,
-                    [&](soci::statement& st) {
-                      st.exchange(soci::use(node));
-                      st.exchange(soci::use(until));
-                      st.exchange(soci::use(now));
-                      st.exchange(soci::use(now));
-                      st.exchange(soci::use(now));
-                      st.exchange(soci::use(limit));
-                    });
+    // Due pending items first, then items whose lease expired (a worker that died), each
+    // with a condition the (state, next_attempt_at) index answers in order: one query with
+    // "pending OR expired inflight" makes SQLite sort every due row on each claim.
+    const auto claim_where = [&](const std::string& condition, const std::string& order,
+                                 int count) {
+      return fetch_items(sql,
+                         "UPDATE outbox SET state = 'inflight', claimed_by = :node, "
+                         "lease_until = :until, attempts = attempts + 1, updated_at = :now "
+                         "WHERE id IN (SELECT id FROM outbox WHERE " +
+                             condition + " ORDER BY " + order + " LIMIT :limit" + lock +
+                             ") RETURNING " + kColumns,
+                         [&](soci::statement& st) {
+                           st.exchange(soci::use(node));
+                           st.exchange(soci::use(until));
+                           st.exchange(soci::use(now));
+                           st.exchange(soci::use(now));
+                           st.exchange(soci::use(count));
+                         });
+    };
+    items = claim_where("state = 'pending' AND next_attempt_at <= :now2", "next_attempt_at, id", limit);
+    if (static_cast<int>(items.size()) < limit) {
+      auto expired = claim_where("state = 'inflight' AND lease_until <= :now2", "lease_until, id",
+                                 limit - static_cast<int>(items.size()));
+      items.insert(items.end(), expired.begin(), expired.end());
+    }
   });
   std::sort(items.begin(), items.end(),
             [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });

@@ -87,12 +87,11 @@ Page fetch_page(soci::session& session, const std::string& columns, const std::s
   add_filters(select);
   if (request.cursor) {
     CursorPosition position = decode_cursor(*request.cursor);
-    // Each placeholder appears once: the PostgreSQL backend binds a repeated name only once.
-    std::string before = select.bind(position.created_at);
+    // A row-value comparison, which both backends answer from the (created_at, id) index;
+    // the equivalent "a < x OR (a = x AND b < y)" makes SQLite sort every remaining row.
     std::string at = select.bind(position.created_at);
     std::string id = select.bind(position.id);
-    select.where("(" + prefix + "created_at < " + before + " OR (" + prefix + "created_at = " + at +
-                 " AND " + prefix + "id < " + id + "))");
+    select.where("(" + prefix + "created_at, " + prefix + "id) < (" + at + ", " + id + ")");
   }
   // One row more than asked tells whether another page follows.
   select.text(" ORDER BY " + prefix + "created_at DESC, " + prefix + "id DESC LIMIT " +
