@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <atomic>
@@ -246,4 +247,19 @@ TEST_CASE("stop() lets a request in flight finish before closing") {
   client.join();
   CHECK(reply.status == 200);
   CHECK(reply.body == "done");
+}
+
+TEST_CASE("A POST with neither Content-Length nor a body is answered at once, with an empty body") {
+  TestServer t;
+  // Raw, because Poco's client always frames a POST. The server's receive timeout is 30 s;
+  // the client gives up after 5 s, so a server that waits for a body fails this test.
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", t.server->port()));
+  socket.setReceiveTimeout(Poco::Timespan(5, 0));
+  const std::string request = "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  socket.sendBytes(request.data(), static_cast<int>(request.size()));
+  std::string answer;
+  char buffer[1024];
+  for (int n; (n = socket.receiveBytes(buffer, sizeof buffer)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(answer.find("\r\n\r\n") == answer.size() - 4);  // the echo of an empty body
 }
