@@ -18,12 +18,6 @@ namespace cxloop::api {
 
 namespace {
 
-std::int64_t problem_id(const http::HttpRequest& request, const workflow::ProblemService& problems) {
-  const std::string& text = request.params.at("id");
-  if (text.rfind("PRB-", 0) == 0) return problems.find_by_number(text).at("id").get<std::int64_t>();
-  return path_id(request, "id");
-}
-
 std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -74,22 +68,22 @@ void register_campaign_routes(ApiContext& context) {
 
   routes.add("GET", "/api/v1/problems/{id}/campaign", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
-               return json_response(200, campaigns.get(problem_id(request, problems)));
+               return json_response(200, campaigns.get(problem_path_id(request, problems)));
              });
   routes.add("POST", "/api/v1/problems/{id}/campaign", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                nlohmann::json body = request.body.empty() ? nlohmann::json::object() : parse_object_body(request);
-               auto started = campaigns.start(problem_id(request, problems), body, "manual", actor_of(who));
+               auto started = campaigns.start(problem_path_id(request, problems), body, "manual", actor_of(who));
                // The audience is written in the background (campaign.started); 202 says so.
                return json_response(started.at("created").get<bool>() ? 202 : 200, started.at("campaign"));
              });
   routes.add("POST", "/api/v1/problems/{id}/campaign/pause", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
-               return json_response(200, campaigns.pause(problem_id(request, problems), actor_of(who)));
+               return json_response(200, campaigns.pause(problem_path_id(request, problems), actor_of(who)));
              });
   routes.add("POST", "/api/v1/problems/{id}/campaign/resume", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
-               return json_response(200, campaigns.resume(problem_id(request, problems), actor_of(who)));
+               return json_response(200, campaigns.resume(problem_path_id(request, problems), actor_of(who)));
              });
   routes.add("GET", "/api/v1/problems/{id}/campaign/preview", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
@@ -103,13 +97,13 @@ void register_campaign_routes(ApiContext& context) {
                }
                const auto samples = query_integer(request, "samples", 3);
                if (samples > 20) throw http::ApiError::bad_request("samples must be at most 20", "/samples");
-               return json_response(200, campaigns.preview(problem_id(request, problems), advisory,
+               return json_response(200, campaigns.preview(problem_path_id(request, problems), advisory,
                                                            static_cast<int>(samples)));
              });
   routes.add("GET", "/api/v1/problems/{id}/notifications", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
                return json_response(
-                   200, campaigns.notifications(problem_id(request, problems), query_object(request)));
+                   200, campaigns.notifications(problem_path_id(request, problems), query_object(request)));
              });
 
   routes.add_public("GET", "/public/notifications/{token}/ack", [&](http::HttpRequest& request) {

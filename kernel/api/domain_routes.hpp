@@ -2,6 +2,8 @@
 // the request, calls one workflow service, and answers its record: rules live in workflow/.
 #pragma once
 
+#include <cstdint>
+
 #include "workflow/operation_table.hpp"
 
 namespace cxloop::workflow {
@@ -10,6 +12,10 @@ class CustomerService;
 class CaseService;
 class ProblemService;
 }  // namespace cxloop::workflow
+
+namespace cxloop::http {
+struct HttpRequest;
+}
 
 namespace cxloop::repository {
 class EventLog;
@@ -21,6 +27,10 @@ class SecuredRoutes;
 class IdempotencyStore;
 class Authenticator;
 struct Principal;
+
+// The {id} path parameter of a problem route: a numeric id or a number ("PRB-000045").
+std::int64_t problem_path_id(const http::HttpRequest& request,
+                             const workflow::ProblemService& problems);
 
 // The workflow actor for a request's principal: "token:<id>" with the token's role.
 workflow::Actor actor_of(const Principal& principal);

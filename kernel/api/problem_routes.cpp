@@ -15,17 +15,16 @@
 
 namespace cxloop::api {
 
-namespace {
-
-// Problems are addressed by id or by their number ("PRB-000045").
-std::int64_t problem_id(const http::HttpRequest& request,
-                        const workflow::ProblemService& problems) {
+std::int64_t problem_path_id(const http::HttpRequest& request,
+                             const workflow::ProblemService& problems) {
   const std::string& text = request.params.at("id");
   if (text.rfind("PRB-", 0) == 0) {
     return problems.find_by_number(text).at("id").get<std::int64_t>();
   }
   return path_id(request, "id");
 }
+
+namespace {
 
 std::int64_t required_id(const nlohmann::json& body, const char* key) {
   auto it = body.find(key);
@@ -55,20 +54,20 @@ void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
              });
   routes.add("GET", "/api/v1/problems/{id}", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
-               return json_response(200, problems.get(problem_id(request, problems)));
+               return json_response(200, problems.get(problem_path_id(request, problems)));
              });
   routes.add("PATCH", "/api/v1/problems/{id}", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                auto body = parse_object_body(request);
                return json_response(200,
-                                    problems.update(problem_id(request, problems), body,
+                                    problems.update(problem_path_id(request, problems), body,
                                                     if_match_revision(request), actor_of(who)));
              });
   routes.add("POST", "/api/v1/problems/{id}/transition", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                auto transition = transition_request(request);
                return json_response(
-                   200, problems.transition(problem_id(request, problems), transition.state,
+                   200, problems.transition(problem_path_id(request, problems), transition.state,
                                             if_match_revision(request), actor_of(who),
                                             transition.note));
              });
@@ -77,33 +76,33 @@ void register_problem_routes(SecuredRoutes& routes, IdempotencyStore& idempotenc
                auto body = parse_object_body(request);
                workflow::require_object(body, {"case_id", "move"}, "case link");
                bool move = workflow::optional_bool(body, "move").value_or(false);
-               auto result = problems.link_case(problem_id(request, problems),
+               auto result = problems.link_case(problem_path_id(request, problems),
                                                 required_id(body, "case_id"), move, actor_of(who));
                return json_response(200, result);
              });
   routes.add("DELETE", "/api/v1/problems/{id}/cases/{case_id}", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                return json_response(
-                   200, problems.unlink_case(problem_id(request, problems),
+                   200, problems.unlink_case(problem_path_id(request, problems),
                                              path_id(request, "case_id"), actor_of(who)));
              });
   routes.add("GET", "/api/v1/problems/{id}/impact", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
-               return json_response(200, problems.impact(problem_id(request, problems)).to_json());
+               return json_response(200, problems.impact(problem_path_id(request, problems)).to_json());
              });
   routes.add("GET", "/api/v1/problems/{id}/solution", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
-               return json_response(200, solutions.get(problem_id(request, problems)));
+               return json_response(200, solutions.get(problem_path_id(request, problems)));
              });
   routes.add("PUT", "/api/v1/problems/{id}/solution", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                auto body = parse_object_body(request);
-               return json_response(200, solutions.put(problem_id(request, problems), body,
+               return json_response(200, solutions.put(problem_path_id(request, problems), body,
                                                        if_match_revision(request), actor_of(who)));
              });
   routes.add("GET", "/api/v1/problems/{id}/events", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
-               std::int64_t id = problem_id(request, problems);
+               std::int64_t id = problem_path_id(request, problems);
                problems.get(id);  // 404 for an unknown problem rather than an empty list
                nlohmann::json items = nlohmann::json::array();
                for (const auto& event : event_log.for_subject(

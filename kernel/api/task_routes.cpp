@@ -18,12 +18,6 @@ namespace cxloop::api {
 
 namespace {
 
-std::int64_t problem_id(const http::HttpRequest& request, const workflow::ProblemService& problems) {
-  const std::string& text = request.params.at("id");
-  if (text.rfind("PRB-", 0) == 0) return problems.find_by_number(text).at("id").get<std::int64_t>();
-  return path_id(request, "id");
-}
-
 std::int64_t task_id(const http::HttpRequest& request, const workflow::TaskService& tasks) {
   const std::string& text = request.params.at("id");
   if (text.rfind("TSK-", 0) == 0) return tasks.find_by_number(text).at("id").get<std::int64_t>();
@@ -53,13 +47,13 @@ void register_task_routes(ApiContext& context) {
   routes.add("POST", "/api/v1/problems/{id}/tasks", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                return idempotency.run(who.actor(), request, [&] {
-                 return json_response(201, tasks.create(problem_id(request, problems),
+                 return json_response(201, tasks.create(problem_path_id(request, problems),
                                                         parse_object_body(request), actor_of(who)));
                });
              });
   routes.add("GET", "/api/v1/problems/{id}/tasks", {Role::agent},
              [&](http::HttpRequest& request, const Principal&) {
-               std::int64_t id = problem_id(request, problems);
+               std::int64_t id = problem_path_id(request, problems);
                problems.get(id);  // 404 for an unknown problem rather than an empty list
                nlohmann::json query = query_object(request);
                query["problem_id"] = std::to_string(id);
@@ -68,7 +62,7 @@ void register_task_routes(ApiContext& context) {
   routes.add("POST", "/api/v1/problems/{id}/solution/agree", {Role::agent},
              [&](http::HttpRequest& request, const Principal& who) {
                return json_response(
-                   200, tasks.agree_solution(problem_id(request, problems), actor_of(who)));
+                   200, tasks.agree_solution(problem_path_id(request, problems), actor_of(who)));
              });
   routes.add("GET", "/api/v1/tasks", {Role::agent, Role::department},
              [&](http::HttpRequest& request, const Principal& who) {

@@ -41,6 +41,11 @@ namespace cxloop::app {
 
 namespace {
 
+// The id in an event's subject ("problem:42" -> 42).
+std::int64_t subject_id(const events::Event& event) {
+  return std::stoll(event.subject.substr(event.subject.find(':') + 1));
+}
+
 Poco::Logger& log() { return Poco::Logger::get("cxloop.server"); }
 
 std::vector<std::string> split_path_list(const std::string& text) {
@@ -172,7 +177,7 @@ void Server::start() {
       auto data = nlohmann::json::parse(e.data_json, nullptr, false);
       const std::string state =
           data.is_object() ? data.value("after", nlohmann::json::object()).value("state", "") : "";
-      const std::int64_t problem = std::stoll(e.subject.substr(e.subject.find(':') + 1));
+      const std::int64_t problem = subject_id(e);
       // A closed problem's website notices and phone announcements come down.
       if (state == "closed") domain_->campaigns.withdraw_notices(problem);
       if (state != "fix_delivered") return;
@@ -181,13 +186,13 @@ void Server::start() {
     });
     // Publishing a workaround article tells the customers of the problems it solves.
     const auto article_published = [this](const events::Event& e) {
-      domain_->campaigns.start_for_article(std::stoll(e.subject.substr(e.subject.find(':') + 1)));
+      domain_->campaigns.start_for_article(subject_id(e));
     };
     events_->subscribe("kernel:campaigns", "article.created", article_published);
     events_->subscribe("kernel:campaigns", "article.updated", article_published);
     // A fix that did not stop the contacts escalates to the owning department.
     events_->subscribe("kernel:escalations", "problem.recurring", [this](const events::Event& e) {
-      domain_->tasks.escalate_recurrence(std::stoll(e.subject.substr(e.subject.find(':') + 1)), e.id,
+      domain_->tasks.escalate_recurrence(subject_id(e), e.id,
                                          nlohmann::json::parse(e.data_json, nullptr, false));
     });
     events_->subscribe("kernel:campaigns", "campaign.started", [this](const events::Event& e) {

@@ -70,13 +70,6 @@ Range read_range(const json& query) {
   return r;
 }
 
-std::int64_t as_integer(const json& value) {
-  // SQLite may report computed columns as text; PostgreSQL counts as 64-bit integers.
-  if (value.is_string()) return std::stoll(value.get<std::string>());
-  if (value.is_number()) return value.get<std::int64_t>();
-  return 0;
-}
-
 // {key: count} from rows of (key, n); null keys are reported under fallback.
 json counts_by(soci::session& session, const std::string& column, const Range& r,
                const std::string& fallback) {
@@ -86,7 +79,7 @@ json counts_by(soci::session& session, const std::string& column, const Range& r
   query.text(" GROUP BY " + column);
   for (const auto& row : query.rows(session)) {
     std::string key = row.at("k").is_string() ? row.at("k").get<std::string>() : fallback;
-    out[key] = out.value(key, 0) + as_integer(row.at("n"));
+    out[key] = out.value(key, 0) + integer_value(row.at("n"));
   }
   return out;
 }
@@ -134,8 +127,8 @@ json open_problems(soci::session& session) {
   for (const auto& row : SqlQuery("SELECT p.state AS state, count(*) AS n FROM problems p" + open +
                                   " GROUP BY p.state ORDER BY p.state")
                              .rows(session)) {
-    by_state[row.at("state").get<std::string>()] = as_integer(row.at("n"));
-    total += as_integer(row.at("n"));
+    by_state[row.at("state").get<std::string>()] = integer_value(row.at("n"));
+    total += integer_value(row.at("n"));
   }
   for (const auto& row :
        SqlQuery("SELECT p.department_id AS department_id, d.name AS department, count(*) AS n "
@@ -146,7 +139,7 @@ json open_problems(soci::session& session) {
            .rows(session)) {
     by_department.push_back({{"department_id", row.at("department_id")},
                              {"department", row.at("department")},
-                             {"problems", as_integer(row.at("n"))}});
+                             {"problems", integer_value(row.at("n"))}});
   }
   return {{"total", total}, {"by_state", by_state}, {"by_department", by_department}};
 }
@@ -212,11 +205,11 @@ json proactive(soci::session& session, const Range& r) {
   std::int64_t problems = 0, advised_total = 0, came_total = 0;
   double expected = 0;
   for (const auto& row : advised.rows(session)) {
-    const std::int64_t problem_id = as_integer(row.at("problem_id"));
-    const std::int64_t count = as_integer(row.at("advised"));
+    const std::int64_t problem_id = integer_value(row.at("problem_id"));
+    const std::int64_t count = integer_value(row.at("advised"));
     ++problems;
     advised_total += count;
-    came_total += as_integer(row.at("came"));
+    came_total += integer_value(row.at("came"));
     auto problem =
         select_one(session, "SELECT scope FROM problems WHERE id = :id", problem_id, {"scope"});
     AffectedScope scope = AffectedScope::from_json(problem ? problem->at("scope") : json(), "");

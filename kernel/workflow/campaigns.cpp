@@ -53,13 +53,6 @@ std::string random_token() {
   return out;
 }
 
-// A count(*) column: SQLite reports expressions without a declared type as text.
-std::int64_t count_of(const json& value) {
-  if (value.is_number_integer()) return value.get<std::int64_t>();
-  if (value.is_string()) return std::stoll(value.get<std::string>());
-  return 0;
-}
-
 std::string id_list(const std::vector<std::int64_t>& ids) {
   std::string out;
   for (auto id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
@@ -573,7 +566,7 @@ json CampaignService::get(std::int64_t problem_id) const {
                                .where("campaign_id = $", out.at("id").get<std::int64_t>())
                                .text(" GROUP BY kind, channel, state")
                                .rows(session)) {
-      const std::int64_t n = count_of(row.at("n"));
+      const std::int64_t n = integer_value(row.at("n"));
       const std::string state = row.at("state").get<std::string>();
       by_state[state] = by_state.value(state, 0) + n;
       json& kind = by_kind[row.at("kind").get<std::string>()];
@@ -746,7 +739,7 @@ json CampaignService::notifications(std::int64_t problem_id, const json& query_i
                                .where("problem_id = $", problem_id)
                                .text(" GROUP BY state")
                                .rows(session)) {
-      counts[row.at("state").get<std::string>()] = count_of(row.at("n"));
+      counts[row.at("state").get<std::string>()] = integer_value(row.at("n"));
     }
     out["counts"] = counts;
   });

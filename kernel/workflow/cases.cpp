@@ -68,16 +68,6 @@ nlohmann::json lock_case(soci::session& tx, const WorkflowContext& context, std:
   return *found;
 }
 
-void require_revision(const nlohmann::json& record, std::optional<std::int64_t> expected,
-                      const std::string& what) {
-  std::int64_t revision = record.at("revision").get<std::int64_t>();
-  if (expected && *expected != revision) {
-    throw DomainError(ErrorKind::stale_revision,
-                      what + " is at revision " + std::to_string(revision) + ", not " +
-                          std::to_string(*expected) + "; re-read it and retry");
-  }
-}
-
 const std::vector<std::string> kDeliveryStates = {"pending", "sent", "delivered", "failed",
                                                   "not_deliverable"};
 

@@ -30,6 +30,16 @@ bool present(const nlohmann::json& in, const std::string& key) {
 
 const std::vector<std::string> kPriorities = {"low", "normal", "high", "urgent"};
 
+void require_revision(const nlohmann::json& record, std::optional<std::int64_t> expected,
+                      const std::string& what) {
+  const std::int64_t revision = record.at("revision").get<std::int64_t>();
+  if (expected && *expected != revision) {
+    throw DomainError(ErrorKind::stale_revision,
+                      what + " is at revision " + std::to_string(revision) + ", not " +
+                          std::to_string(*expected) + "; re-read it and retry");
+  }
+}
+
 std::string trim(const std::string& text) {
   auto space = [](unsigned char c) { return std::isspace(c) != 0; };
   auto begin = std::find_if_not(text.begin(), text.end(), space);

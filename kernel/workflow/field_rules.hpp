@@ -44,6 +44,11 @@ void require_category(const WorkflowContext& context, const std::string& value,
                       const std::string& field);
 
 std::string trim(const std::string& text);
+
+// Optimistic concurrency: throws DomainError(stale_revision) naming `what` ("case CS-000123")
+// when expected is given and differs from the record's revision.
+void require_revision(const nlohmann::json& record, std::optional<std::int64_t> expected,
+                      const std::string& what);
 std::string join(const std::vector<std::string>& items, const std::string& separator);
 
 extern const std::vector<std::string> kPriorities;  // low normal high urgent

@@ -54,16 +54,6 @@ nlohmann::json lock_case(soci::session& tx, const WorkflowContext& context, std:
   return *found;
 }
 
-void require_revision(const nlohmann::json& record, std::optional<std::int64_t> expected) {
-  std::int64_t revision = record.at("revision").get<std::int64_t>();
-  if (expected && *expected != revision) {
-    throw DomainError(ErrorKind::stale_revision,
-                      "problem " + record.at("number").get<std::string>() + " is at revision " +
-                          std::to_string(revision) + ", not " + std::to_string(*expected) +
-                          "; re-read it and retry");
-  }
-}
-
 SqlFields problem_fields(const WorkflowContext& context, soci::session& tx,
                          const nlohmann::json& in) {
   SqlFields fields;
@@ -191,7 +181,7 @@ nlohmann::json ProblemService::update(std::int64_t id, const nlohmann::json& in,
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     nlohmann::json before = lock_problem(tx, context_, id);
-    require_revision(before, expected_revision);
+    require_revision(before, expected_revision, "problem " + before.at("number").get<std::string>());
     SqlFields fields = problem_fields(context_, tx, in);
     SqlFields changed = fields;
     std::string now = now_rfc3339();
@@ -222,7 +212,7 @@ nlohmann::json ProblemService::transition(std::int64_t id, const std::string& to
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     nlohmann::json before = lock_problem(tx, context_, id);
-    require_revision(before, expected_revision);
+    require_revision(before, expected_revision, "problem " + before.at("number").get<std::string>());
     std::string from = before.at("state").get<std::string>();
     problem_lifecycle().require(from, to);
     std::string now = now_rfc3339();

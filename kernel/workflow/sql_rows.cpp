@@ -64,6 +64,12 @@ nlohmann::json column_value(const soci::row& row, std::size_t index) {
   }
 }
 
+std::int64_t integer_value(const nlohmann::json& value) {
+  if (value.is_string()) return std::stoll(value.get<std::string>());
+  if (value.is_number()) return value.get<std::int64_t>();
+  return 0;
+}
+
 std::string like_pattern(const std::string& text) {
   std::string out = "%";
   for (char c : text) {

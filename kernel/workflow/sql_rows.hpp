@@ -104,6 +104,10 @@ std::optional<nlohmann::json> select_one(soci::session& session, const std::stri
                                          std::initializer_list<const char*> json_columns = {},
                                          std::initializer_list<const char*> bool_columns = {});
 
+// An integer a row carries: count(*) and other computed columns arrive as text on SQLite
+// (no declared type) and as 64-bit integers on PostgreSQL; anything else reads as 0.
+std::int64_t integer_value(const nlohmann::json& value);
+
 // "%text%" for LIKE ... ESCAPE '\\', with the caller's %, _ and \\ matched literally.
 std::string like_pattern(const std::string& text);
 

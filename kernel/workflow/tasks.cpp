@@ -227,6 +227,30 @@ bool store_comment(soci::session& tx, ChangeEvents& changes, const nlohmann::jso
   return true;
 }
 
+// Queues an escalation notification to a department's escalation contact through the
+// notifier it names (the caller has checked there is one). extra adds fields (the task).
+void notify_escalation_contact(soci::session& tx, const nlohmann::json& contact,
+                               const std::string& notifier, const nlohmann::json& default_name,
+                               const std::string& subject, const std::string& text,
+                               const nlohmann::json& problem, const nlohmann::json& extra,
+                               const std::string& key) {
+  nlohmann::json recipient = {{"name", contact.value("name", default_name)}};
+  if (contact.contains("email")) recipient["email"] = contact.at("email");
+  if (contact.contains("phone")) recipient["phone"] = contact.at("phone");
+  nlohmann::json notification = {{"kind", "escalation"},
+                                 {"channel", notifier},
+                                 {"recipient", recipient},
+                                 {"subject", subject},
+                                 {"text", text},
+                                 {"problem",
+                                  {{"id", problem.at("id")},
+                                   {"number", problem.at("number")},
+                                   {"title", problem.at("title")},
+                                   {"scope", problem.at("scope")}}}};
+  notification.update(extra);
+  repository::Outbox::enqueue(tx, notifier, "send", notification.dump(), key);
+}
+
 std::vector<std::string> status_list(const nlohmann::json& q) {
   std::vector<std::string> out;
   auto text = optional_text(q, "status", 200);
@@ -250,16 +274,6 @@ std::vector<std::string> status_list(const nlohmann::json& q) {
     item.clear();
   }
   return out;
-}
-
-void require_task_revision(const nlohmann::json& task, std::optional<std::int64_t> expected) {
-  const std::int64_t revision = task.at("revision").get<std::int64_t>();
-  if (expected && *expected != revision) {
-    throw DomainError(ErrorKind::stale_revision,
-                      "task " + task.at("number").get<std::string>() + " is at revision " +
-                          std::to_string(revision) + ", not " + std::to_string(*expected) +
-                          "; re-read it and retry");
-  }
 }
 
 }  // namespace
@@ -427,7 +441,7 @@ nlohmann::json TaskService::update(std::int64_t id, const nlohmann::json& in,
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     nlohmann::json before = lock_task(tx, context_, id);
-    require_task_revision(before, expected_revision);
+    require_revision(before, expected_revision, "task " + before.at("number").get<std::string>());
     const std::string now = now_rfc3339();
     SqlFields row = fields;
     const std::int64_t revision = before.at("revision").get<std::int64_t>() + 1;
@@ -452,7 +466,7 @@ nlohmann::json TaskService::transition(std::int64_t id, const std::string& to,
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     nlohmann::json before = lock_task(tx, context_, id);
-    require_task_revision(before, expected_revision);
+    require_revision(before, expected_revision, "task " + before.at("number").get<std::string>());
     result = apply_status(tx, context_, changes, before, to, note, actor, "api");
     nlohmann::json change = {{"status", to}};
     if (!note.empty()) change["comment"] = note;
@@ -697,22 +711,10 @@ std::vector<std::int64_t> TaskService::escalate_overdue() {
             (task.at("external_ref").is_string()
                  ? "Reference in your system: " + task.at("external_ref").get<std::string>() + "\n"
                  : std::string());
-        nlohmann::json recipient = {{"name", contact.value("name", department.at("name"))}};
-        if (contact.contains("email")) recipient["email"] = contact.at("email");
-        if (contact.contains("phone")) recipient["phone"] = contact.at("phone");
-        const std::string key = "task:" + std::to_string(id) + ":escalation:" +
-                                task.at("due_at").get<std::string>();
-        nlohmann::json notification = {
-            {"kind", "escalation"},
-            {"channel", notifier},
-            {"recipient", recipient},
-            {"subject", subject},
-            {"text", text},
-            {"problem",
-             {{"id", problem.at("id")}, {"number", problem.at("number")}, {"title", problem.at("title")},
-              {"scope", problem.at("scope")}}},
-            {"task", {{"id", id}, {"number", task.at("number")}, {"due_at", task.at("due_at")}}}};
-        repository::Outbox::enqueue(tx, notifier, "send", notification.dump(), key);
+        notify_escalation_contact(
+            tx, contact, notifier, department.at("name"), subject, text, problem,
+            {{"task", {{"id", id}, {"number", task.at("number")}, {"due_at", task.at("due_at")}}}},
+            "task:" + std::to_string(id) + ":escalation:" + task.at("due_at").get<std::string>());
         data["notified"] = true;
       }
       changes.record(tx, "escalation", problem_subject(task.at("problem_id").get<std::int64_t>()),
@@ -752,21 +754,14 @@ bool TaskService::escalate_recurrence(std::int64_t problem_id, std::int64_t even
       data["reason_not_notified"] =
           "the problem has no owning department with an escalation_contact.notifier";
     } else {
-      nlohmann::json recipient = {{"name", contact.value("name", nlohmann::json("escalation contact"))}};
-      if (contact.contains("email")) recipient["email"] = contact.at("email");
-      if (contact.contains("phone")) recipient["phone"] = contact.at("phone");
       const std::string number = problem->at("number").get<std::string>();
-      nlohmann::json notification = {
-          {"kind", "escalation"},
-          {"channel", notifier},
-          {"recipient", recipient},
-          {"subject", "Recurring: " + number + " " + problem->at("title").get<std::string>()},
-          {"text", "The fix delivered for problem " + number + " (\"" + problem->at("title").get<std::string>() +
-                       "\") has not stopped the contacts: " + figures.dump() + "\n"},
-          {"problem",
-           {{"id", problem_id}, {"number", number}, {"title", problem->at("title")}, {"scope", problem->at("scope")}}}};
-      repository::Outbox::enqueue(tx, notifier, "send", notification.dump(),
-                                  "problem:" + std::to_string(problem_id) + ":recurring:" + std::to_string(event_id));
+      const std::string title = problem->at("title").get<std::string>();
+      notify_escalation_contact(
+          tx, contact, notifier, nlohmann::json("escalation contact"), "Recurring: " + number + " " + title,
+          "The fix delivered for problem " + number + " (\"" + title +
+              "\") has not stopped the contacts: " + figures.dump() + "\n",
+          *problem, nlohmann::json::object(),
+          "problem:" + std::to_string(problem_id) + ":recurring:" + std::to_string(event_id));
       data["notified"] = true;
       notified = true;
     }
