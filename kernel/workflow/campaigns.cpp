@@ -521,9 +521,13 @@ json CampaignService::tick() {
   }
   std::vector<json> finished;
   context_.db.read([&](soci::session& session) {
+    // Complete: every notification is sent or failed, and every broadcast feed has the
+    // campaign (so a completed campaign's notices are up).
     finished = SqlQuery("SELECT id, problem_id FROM campaigns c WHERE state = 'running' AND "
                         "audience_complete = 1 AND NOT EXISTS (SELECT 1 FROM notifications n WHERE "
-                        "n.campaign_id = c.id AND n.state = 'pending')")
+                        "n.campaign_id = c.id AND n.state = 'pending') AND NOT EXISTS (SELECT 1 "
+                        "FROM outbox o WHERE o.operation = 'publish' AND o.state IN ('pending', "
+                        "'inflight') AND o.idempotency_key LIKE 'campaign:' || c.id || ':publish:%')")
                    .rows(session);
   });
   for (const auto& row : finished) {

@@ -59,7 +59,8 @@ class CampaignService {
   int withdraw_notices(std::int64_t problem_id);
   // Time-driven work: starts campaigns for problems at fix_delivered that have none (their
   // event may have been lost in a crash), finishes audiences, and completes campaigns whose
-  // notifications are all sent or failed (closing print batches). Returns what it did.
+  // notifications are all sent or failed and whose broadcast publications are delivered
+  // (closing print batches). Returns what it did.
   nlohmann::json tick();
 
   // The problem's campaign with counts by kind, channel and state; not_found without one.
