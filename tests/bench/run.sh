@@ -11,6 +11,14 @@
 #                    group commit; 201 after commit
 #   intake-sqlite    POST /api/v1/cases to cxloopd on SQLite (needs ceiling-sqlite, added
 #                    automatically, because its figures are reported as ratios to it)
+#   intake-web       the same cases posted to the web form channel's public endpoint
+#                    (form-encoded, no token), ratios to ceiling-sqlite
+#   ceiling-postgresql  ceiling_server --mode postgresql: one INSERT per case on a pool of
+#                    BENCH_PG_POOL connections, each committed at once (PostgreSQL groups the
+#                    commits); on a PostgreSQL cluster the harness starts in the run directory
+#   intake-postgresql   POST /api/v1/cases to cxloopd on that cluster (storage.readers =
+#                    BENCH_PG_POOL: as many read and as many write sessions); ratios to
+#                    ceiling-postgresql (added automatically)
 #   footprint        cxloopd start to /readyz 200 (median of 5, fresh and existing data) and
 #                    idle resident memory
 #   footprint-full   the same with config/cxloop.json (every bundled plugin enabled), then
@@ -21,15 +29,19 @@
 #                    exactly-once); dispatch bounded by BENCH_CAMPAIGN_DISPATCH_TIMEOUT (600 s);
 #                    BENCH_OUTBOX_THREADS (2, the shipped workers.outbox_threads)
 #   queries          tests/bench/queries/queries_bench.py: BENCH_QUERIES_FILL (180) s of intake
-#                    fill the database, then case list, case search and problem impact are
-#                    timed for BENCH_DURATION s each; then the similarity index rebuild from
-#                    that database at start-up ("matching-rebuild")
+#                    fill the database (or, with BENCH_QUERIES_CASES=N, N cases are written
+#                    straight into it by tests/bench/queries/bulk_fill.py), then case list,
+#                    case search and problem impact are timed for BENCH_DURATION s each; then
+#                    the similarity index rebuild from that database at start-up
+#                    ("matching-rebuild")
 #   matching         tests/bench/matching/matching_bench.py: the similarity matcher's own
 #                    timing over BENCH_MATCHING_CASES (1000000) generated cases, peak memory
 #
 # Environment: BENCH_DURATION (measured seconds, 10), BENCH_WARMUP (seconds, 2),
 # BENCH_CONNECTIONS ("16 64"), BENCH_WRK_THREADS (2), BENCH_HTTP_THREADS (server pool, 128),
-# BUILD_DIR (build-bench).
+# BENCH_PG_POOL (PostgreSQL connections of the ceiling and of each cxloopd pool, 16),
+# BENCH_WEB_RATE_LIMIT (the web form's rate_limit_per_minute; its schema maximum),
+# BENCH_QUERIES_CASES (0: fill through intake), BUILD_DIR (build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -39,11 +51,18 @@ read -r -a connections <<<"${BENCH_CONNECTIONS:-16 64}"
 wrk_threads=${BENCH_WRK_THREADS:-2}
 http_threads=${BENCH_HTTP_THREADS:-128}
 build_dir=${BUILD_DIR:-build-bench}
-all_workloads=(ceiling-answer ceiling-sqlite intake-sqlite footprint footprint-full campaign queries
-  matching)
+all_workloads=(ceiling-answer ceiling-sqlite intake-sqlite intake-web ceiling-postgresql
+  intake-postgresql footprint footprint-full campaign queries matching)
 campaign_customers=${BENCH_CAMPAIGN_CUSTOMERS:-10000}
 campaign_dispatch_timeout=${BENCH_CAMPAIGN_DISPATCH_TIMEOUT:-600}
 queries_fill=${BENCH_QUERIES_FILL:-180}
+queries_cases=${BENCH_QUERIES_CASES:-0}
+pg_pool=${BENCH_PG_POOL:-16}
+# The web form's own limit per client address: every bench request comes from 127.0.0.1, so
+# the highest value the plugin accepts (read from its schema, so a raised maximum applies).
+web_rate_limit=${BENCH_WEB_RATE_LIMIT:-$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["config_schema"]["properties"]["rate_limit_per_minute"]["maximum"])' \
+  plugins/channel/web/plugin.json)}
 matching_cases=${BENCH_MATCHING_CASES:-1000000}
 
 say() { echo "bench: $*" >&2; }
@@ -59,14 +78,17 @@ done
 selected() { [[ " ${requested[*]} " == *" $1 "* ]]; }
 workloads=()
 for w in "${all_workloads[@]}"; do
-  if selected "$w" || { [[ $w == ceiling-sqlite ]] && selected intake-sqlite; }; then
+  if selected "$w" || { [[ $w == ceiling-sqlite ]] && { selected intake-sqlite || selected intake-web; }; } ||
+    { [[ $w == ceiling-postgresql ]] && selected intake-postgresql; }; then
     workloads+=("$w")
   fi
 done
 
 # --- packages (only the missing ones, like .ci/setup) -----------------------------------------
 missing=()
-for pkg in wrk curl; do
+packages=(wrk curl)
+[[ " ${workloads[*]} " == *" ceiling-postgresql "* ]] && packages+=(postgresql)
+for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$pkg")
 done
@@ -97,7 +119,7 @@ cxloopctl_bin="$build_dir/bin/cxloopctl"
 # Why cxloopd cannot be measured, or "" when it was built.
 cxloopd_missing=""
 needs_server=false
-for w in intake-sqlite footprint footprint-full campaign queries; do
+for w in intake-sqlite intake-web intake-postgresql footprint footprint-full campaign queries; do
   selected "$w" && needs_server=true
 done
 if $needs_server || selected matching; then
@@ -120,6 +142,7 @@ fi
 # --- servers: started in the background, all stopped on exit ------------------------------
 work=$(mktemp -d "$(cd "$build_dir" && pwd)/bench-run.XXXXXX")  # the project's disk, not tmpfs
 server_pids=()
+pg_dir=""  # set once the PostgreSQL cluster is started (start_postgresql)
 cleanup() {
   local pid until=$((SECONDS + 10))
   for pid in "${server_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -127,6 +150,9 @@ cleanup() {
     while kill -0 "$pid" 2>/dev/null && ((SECONDS < until)); do pause 0.02; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  # pg_ctl stop -m fast, bounded by the fixture's own wait.
+  [[ -z $pg_dir ]] || timeout 90 bash tests/support/postgresql/pg_fixture.sh stop "$pg_dir" \
+    >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -157,6 +183,7 @@ find_port() {
 # printed "listening on 127.0.0.1:PORT"; returns 1 (log tail shown) if it exits or times out.
 start_server() {
   local log=$1 timeout_s=$2
+  last_server=("$@")
   shift 2
   : >"$log"
   "$@" >"$log" 2>&1 &
@@ -176,6 +203,13 @@ start_server() {
   tail -n 20 "$log" >&2
   stop_server
   return 1
+}
+
+# restart_server: stops the running server and starts it again exactly as start_server did.
+restart_server() {
+  local again=("${last_server[@]}")
+  stop_server
+  start_server "${again[@]}"
 }
 
 stop_server() {
@@ -215,49 +249,95 @@ emit() {
 skip() {
   echo "$1: skipped, $2"
   emit "{\"workload\":\"$1\",\"skipped\":\"${2//\"/\'}\"}" >/dev/null
-  table+=("$(printf '%-16s %s' "$1" "skipped: $2")")
+  table+=("$(printf '%-18s %s' "$1" "skipped: $2")")
 }
 
-# measure WORKLOAD CONNECTIONS URL [TOKEN]: warm-up run (discarded), then the measured run.
+# The ceiling each cxloopd workload is read against, and the wrk script that loads it.
+declare -A ceiling_of=([intake-sqlite]=ceiling-sqlite [intake-web]=ceiling-sqlite
+  [intake-postgresql]=ceiling-postgresql)
+wrk_script() {
+  [[ $1 == intake-web ]] && echo tests/bench/wrk/web_intake.lua || echo tests/bench/wrk/case_intake.lua
+}
+
+# measure WORKLOAD CONNECTIONS PATH [TOKEN]: warm-up run (discarded), then the measured run,
+# against the server on server_port. intake-web restarts cxloopd in between (restart_server)
+# so the measured run starts with the web form's rate-limit bucket full (see the doc).
 measure() {
-  local name=$1 conns=$2 url=$3 token=${4:-} load out extra=""
-  wrk -t"$wrk_threads" -c"$conns" -d"${warmup}s" --timeout 5s -s tests/bench/wrk/case_intake.lua \
-    "$url" -- "$token" >/dev/null
+  local name=$1 conns=$2 path=$3 token=${4:-} load out extra="" script
+  script=$(wrk_script "$name")
+  wrk -t"$wrk_threads" -c"$conns" -d"${warmup}s" --timeout 5s -s "$script" \
+    "http://127.0.0.1:$server_port$path" -- "$token" >/dev/null
+  if [[ $name == intake-web ]]; then
+    restart_server || die "$name: cxloopd did not start again after the warm-up"
+  fi
   load=$(load1)
-  out=$(wrk -t"$wrk_threads" -c"$conns" -d"${duration}s" --timeout 5s \
-    -s tests/bench/wrk/case_intake.lua "$url" -- "$token" | sed -n 's/^BENCH_RESULT //p')
+  out=$(wrk -t"$wrk_threads" -c"$conns" -d"${duration}s" --timeout 5s -s "$script" \
+    "http://127.0.0.1:$server_port$path" -- "$token" | sed -n 's/^BENCH_RESULT //p')
   [[ -n $out ]] || die "$name: wrk printed no result"
-  local rps p50 p99 errors
+  local rps p50 p99 errors ceiling=${ceiling_of[$name]:-} note=""
   rps=$(field "$out" rps) p50=$(field "$out" p50_ms) p99=$(field "$out" p99_ms)
   errors=$(field "$out" errors)
   case $name in
     ceiling-*) ceiling_rps[$name-$conns]=$rps ceiling_p50[$name-$conns]=$p50
                ceiling_p99[$name-$conns]=$p99 ;;
-    intake-sqlite)
-      local c=ceiling-sqlite-$conns
-      extra=",\"ceiling\":\"ceiling-sqlite\",\"rps_ratio\":$(ratio "$rps" "${ceiling_rps[$c]:-0}")"
-      extra+=",\"p50_ratio\":$(ratio "$p50" "${ceiling_p50[$c]:-0}")"
-      extra+=",\"p99_ratio\":$(ratio "$p99" "${ceiling_p99[$c]:-0}")" ;;
   esac
+  if [[ -n $ceiling ]]; then
+    local c=$ceiling-$conns
+    extra=",\"ceiling\":\"$ceiling\",\"rps_ratio\":$(ratio "$rps" "${ceiling_rps[$c]:-0}")"
+    extra+=",\"p50_ratio\":$(ratio "$p50" "${ceiling_p50[$c]:-0}")"
+    extra+=",\"p99_ratio\":$(ratio "$p99" "${ceiling_p99[$c]:-0}")"
+  fi
+  if [[ $name == intake-web ]]; then
+    # Refusals by the form's own rate limit (429) would make the figure meaningless: counted
+    # from the plugin's metric and flagged in the table.
+    local limited
+    limited=$(curl -s "http://127.0.0.1:$server_port/metrics" |
+      awk '/webform_refused_total/ && /rate_limited/ { n += $NF } END { print n + 0 }')
+    extra+=",\"rate_limited\":$limited,\"rate_limit_per_minute\":$web_rate_limit"
+    ((limited == 0)) || note="; $limited refused by the form's rate limit"
+  fi
+  [[ $name != *postgresql ]] || extra+=",\"pg_pool\":$pg_pool"
   emit "{\"workload\":\"$name\",\"connections\":$conns,\"rps\":$rps,\"p50_ms\":$p50,\"p99_ms\":$p99,\"errors\":$errors,\"detail\":$out,\"wrk_threads\":$wrk_threads,\"http_threads\":$http_threads,\"load1_before\":$load$extra}"
   local vs=""
-  [[ -n $extra ]] && vs="rps x$(ratio "$rps" "${ceiling_rps[ceiling-sqlite-$conns]:-0}"), p99 x$(ratio "$p99" "${ceiling_p99[ceiling-sqlite-$conns]:-0}") of ceiling-sqlite"
-  table+=("$(printf '%-16s %5s %10s %9s %9s %7s  %s' "$name" "$conns" "$rps" "$p50" "$p99" "$errors" "$vs")")
+  [[ -z $ceiling ]] || vs="rps x$(ratio "$rps" "${ceiling_rps[$ceiling-$conns]:-0}"), p99 x$(ratio "$p99" "${ceiling_p99[$ceiling-$conns]:-0}") of $ceiling; "
+  table+=("$(printf '%-18s %5s %10s %9s %9s %7s  %s' "$name" "$conns" "$rps" "$p50" "$p99" "$errors" "${vs}load $load$note")")
 }
 
 full_plugins=false  # true: write_config adapts config/cxloop.json (every bundled plugin)
+storage_json=""     # write_config's "storage" object; empty: SQLite in DATA_DIR
+plugins_json=""     # write_config's "plugins" object; empty: none
 write_config() {  # write_config FILE DATA_DIR
   if $full_plugins; then
     python3 tests/bench/footprint/full_config.py . "$build_dir" "$2" "$http_threads" >"$1"
     return
   fi
-  cat >"$1" <<EOF
+  local storage=${storage_json:-"{\"url\": \"sqlite:$2/cxloop.db\"}"} plugins=""
+  [[ -z $plugins_json ]] || plugins=",
+  \"plugins\": $plugins_json"
+  cat >"$1" <<CONFIG
 {
   "data_dir": "$2",
   "http": {"listen": "127.0.0.1", "port": 0, "threads": $http_threads},
-  "storage": {"url": "sqlite:$2/cxloop.db"}
+  "storage": $storage$plugins
 }
-EOF
+CONFIG
+}
+
+# start_postgresql: once per run, a PostgreSQL cluster of its own in the run directory, started
+# by the test suite's fixture script (initdb, 127.0.0.1, a free port, fsync on, the default
+# synchronous_commit, max_connections 200); sets pg_url. Stopped by the exit trap.
+start_postgresql() {
+  [[ -z $pg_dir ]] || return 0
+  # As root the fixture runs the server as the "postgres" user, which must reach the directory.
+  [[ $(id -u) -ne 0 ]] || chmod o+x "$work"
+  pg_dir="$work/postgresql"
+  if ! timeout 180 bash tests/support/postgresql/pg_fixture.sh start "$pg_dir" \
+    >"$work/postgresql.log" 2>&1; then
+    cat "$work/postgresql.log" >&2
+    return 1
+  fi
+  pg_url=$(sed -n 's/^CXLOOP_TEST_PG_URL=//p' "$pg_dir/env")
+  say "$(tail -n 1 "$work/postgresql.log")"
 }
 
 # --- workloads ----------------------------------------------------------------------------
@@ -266,10 +346,14 @@ run_ceiling() {  # run_ceiling WORKLOAD MODE
   mkdir -p "$work/$name"
   args=(--mode "$mode" --threads "$http_threads")
   [[ $mode == sqlite ]] && args+=(--db "$work/$name/ceiling.db")
-  start_server "$work/$name/server.log" 10 "$ceiling_bin" "${args[@]}" ||
+  if [[ $mode == postgresql ]]; then
+    start_postgresql || { skip "$name" "the PostgreSQL cluster did not start (output above)"; return; }
+    args+=(--db "$pg_url" --pool "$pg_pool")
+  fi
+  start_server "$work/$name/server.log" 30 "$ceiling_bin" "${args[@]}" ||
     die "$name: server did not start"
   for c in "${connections[@]}"; do
-    measure "$name" "$c" "http://127.0.0.1:$server_port/api/v1/cases"
+    measure "$name" "$c" /api/v1/cases
   done
   stop_server
 }
@@ -283,43 +367,72 @@ probe_intake() {
     "http://127.0.0.1:$server_port/api/v1/cases" || echo 000
 }
 
-run_intake_sqlite() {
-  local name=intake-sqlite dir="$work/intake-sqlite" out status token c
+# probe_web BODY_FILE: posts one form submission as a browser does; prints the HTTP status.
+probe_web() {
+  curl -s -o "$1" -w '%{http_code}' --data-urlencode name="Ana Novak" \
+    --data-urlencode email=customer0001@example.com --data-urlencode product=KTL-220 \
+    --data-urlencode description="Kettle leaks from the base" \
+    "http://127.0.0.1:$server_port/hooks/channel/web/submissions" || echo 000
+}
+
+# run_intake WORKLOAD: intake-sqlite, intake-web (the web form on SQLite) or intake-postgresql.
+run_intake() {
+  local name=$1 dir="$work/$1" out status token="" c path=/api/v1/cases
   [[ -z $cxloopd_missing ]] || { skip "$name" "$cxloopd_missing"; return; }
   mkdir -p "$dir/data"
+  storage_json="" plugins_json=""
+  if [[ $name == intake-postgresql ]]; then
+    start_postgresql || { skip "$name" "the PostgreSQL cluster did not start (output above)"; return; }
+    # readers sizes both of cxloopd's PostgreSQL pools (reads and writes): the ceiling's pool.
+    storage_json="{\"url\": \"$pg_url\", \"readers\": $pg_pool}"
+  fi
+  if [[ $name == intake-web ]]; then
+    path=/hooks/channel/web/submissions
+    plugins_json="{\"directories\": [\"$(cd "$build_dir" && pwd)/plugins\"], \"instances\": {\"web\": {\"plugin\": \"web\", \"settings\": {\"rate_limit_per_minute\": $web_rate_limit}}}}"
+  fi
   write_config "$dir/cxloop.json" "$dir/data"
+  storage_json="" plugins_json=""
   start_server "$dir/server.log" 30 "$cxloopd_bin" --config "$dir/cxloop.json" ||
     { skip "$name" "cxloopd did not start (output above)"; return; }
-  # First without a token: 404 means the route is not there yet (401 means it is).
-  if [[ $(probe_intake "$dir/probe.body") == 404 ]]; then
-    stop_server
-    skip "$name" "POST /api/v1/cases not available yet"
-    return
+  if [[ $name == intake-web ]]; then
+    status=$(probe_web "$dir/probe.body")
+    if [[ $status != 200 ]]; then
+      stop_server
+      skip "$name" "probe POST $path answered $status: $(head -c 300 "$dir/probe.body" | tr -d '\n')"
+      return
+    fi
+  else
+    # First without a token: 404 means the route is not there yet (401 means it is).
+    if [[ $(probe_intake "$dir/probe.body") == 404 ]]; then
+      stop_server
+      skip "$name" "POST /api/v1/cases not available yet"
+      return
+    fi
+    [[ -x $cxloopctl_bin ]] || { stop_server; skip "$name" "$cxloopctl_bin is not built yet"; return; }
+    if ! out=$("$cxloopctl_bin" token create --role ingest --name bench --config "$dir/cxloop.json" \
+        2>"$dir/token.err"); then
+      stop_server
+      skip "$name" "'cxloopctl token create' not available yet ($(head -n 1 "$dir/token.err"))"
+      return
+    fi
+    # The token is either a "token" field of JSON output or the last word printed.
+    token=$(sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p' <<<"$out" | head -1)
+    [[ -n $token ]] || token=$(awk 'NF { last = $NF } END { print last }' <<<"$out")
+    status=$(probe_intake "$dir/probe.body" "$token")
+    case $status in
+      2??) ;;
+      *) stop_server
+         skip "$name" "probe POST /api/v1/cases answered $status: $(head -c 300 "$dir/probe.body" | tr -d '\n')"
+         return ;;
+    esac
   fi
-  [[ -x $cxloopctl_bin ]] || { stop_server; skip "$name" "$cxloopctl_bin is not built yet"; return; }
-  if ! out=$("$cxloopctl_bin" token create --role ingest --name bench --config "$dir/cxloop.json" \
-      2>"$dir/token.err"); then
-    stop_server
-    skip "$name" "'cxloopctl token create' not available yet ($(head -n 1 "$dir/token.err"))"
-    return
-  fi
-  # The token is either a "token" field of JSON output or the last word printed.
-  token=$(sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p' <<<"$out" | head -1)
-  [[ -n $token ]] || token=$(awk 'NF { last = $NF } END { print last }' <<<"$out")
-  status=$(probe_intake "$dir/probe.body" "$token")
-  case $status in
-    2??) ;;
-    *) stop_server
-       skip "$name" "probe POST /api/v1/cases answered $status: $(head -c 300 "$dir/probe.body" | tr -d '\n')"
-       return ;;
-  esac
   for c in "${connections[@]}"; do
-    measure "$name" "$c" "http://127.0.0.1:$server_port/api/v1/cases" "$token"
+    measure "$name" "$c" "$path" "$token"
   done
   local rss
   rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || true)
   emit "{\"workload\":\"$name-memory\",\"rss_after_load_kb\":${rss:-null}}"
-  table+=("$(printf '%-16s resident memory after the load: %s MiB' "$name" "$((${rss:-0} / 1024))")")
+  table+=("$(printf '%-18s resident memory after the load: %s MiB' "$name" "$((${rss:-0} / 1024))")")
   stop_server
 }
 
@@ -378,7 +491,7 @@ run_footprint() {  # run_footprint [WORKLOAD]: footprint, or footprint-full (eve
   local m_fresh m_existing
   m_fresh=$(median "${fresh[@]}") m_existing=$(median "${existing[@]}")
   emit "{\"workload\":\"$name\",\"start_to_ready_ms_fresh\":$m_fresh,\"load1\":$(load1),\"start_to_ready_ms_existing\":$m_existing,\"runs_fresh_ms\":[$(IFS=,; echo "${fresh[*]}")],\"runs_existing_ms\":[$(IFS=,; echo "${existing[*]}")],\"rss_idle_kb\":${rss:-null}}"
-  table+=("$(printf '%-16s start to /readyz: %s ms fresh, %s ms existing (median of 5); idle RSS %s MiB' \
+  table+=("$(printf '%-18s start to /readyz: %s ms fresh, %s ms existing (median of 5); idle RSS %s MiB' \
     "$name" "$m_fresh" "$m_existing" "$((${rss:-0} / 1024))")")
 }
 
@@ -394,7 +507,7 @@ footprint_under_load() {
   local rss_load
   rss_load=$(awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status")
   emit "{\"workload\":\"footprint-full-load\",\"connections\":16,\"rss_after_load_kb\":$rss_load,\"intake\":${out:-null},\"load1_before\":$load}"
-  table+=("$(printf '%-16s resident memory after %ss of intake at 16 connections (%s req/s): %s MiB' \
+  table+=("$(printf '%-18s resident memory after %ss of intake at 16 connections (%s req/s): %s MiB' \
     footprint-full "$duration" "$(field "$out" rps)" "$((rss_load / 1024))")")
 }
 
@@ -429,7 +542,8 @@ for w in "${workloads[@]}"; do
   case $w in
     ceiling-answer) run_ceiling ceiling-answer answer ;;
     ceiling-sqlite) run_ceiling ceiling-sqlite sqlite ;;
-    intake-sqlite) run_intake_sqlite ;;
+    intake-sqlite | intake-web | intake-postgresql) run_intake "$w" ;;
+    ceiling-postgresql) run_ceiling ceiling-postgresql postgresql ;;
     footprint) run_footprint footprint ;;
     footprint-full) run_footprint footprint-full ;;
     campaign)
@@ -461,6 +575,6 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 } >"$build_dir/results.json"
 
 echo
-printf '%-16s %5s %10s %9s %9s %7s  %s\n' workload conns "req/s" "p50 ms" "p99 ms" errors "vs ceiling"
+printf '%-18s %5s %10s %9s %9s %7s  %s\n' workload conns "req/s" "p50 ms" "p99 ms" errors "vs ceiling"
 printf '%s\n' "${table[@]}"
 echo "load average: $load_start at start, $load_end at end; results in $build_dir/results.json"

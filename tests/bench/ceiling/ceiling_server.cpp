@@ -3,11 +3,15 @@
 // hardware allows rather than as absolute numbers that change with every machine.
 //
 // It uses the same stack as cxloopd (Poco HTTPServer with its own thread pool and keep-alive,
-// nlohmann/json parsing of the case body) and answers POST /api/v1/cases in one of two modes:
-//   --mode answer  201 at once: the HTTP + JSON ceiling.
-//   --mode sqlite  201 only after the case row is durable in a SQLite file (WAL,
-//                  synchronous=FULL), committed by one writer thread that takes every queued
-//                  insert into one transaction (group commit): the storage ceiling.
+// nlohmann/json parsing of the case body) and answers POST /api/v1/cases in one of three modes:
+//   --mode answer      201 at once: the HTTP + JSON ceiling.
+//   --mode sqlite      201 only after the case row is durable in a SQLite file (WAL,
+//                      synchronous=FULL), committed by one writer thread that takes every queued
+//                      insert into one transaction (group commit): the storage ceiling.
+//   --mode postgresql  201 only after one INSERT of the case row, run on a connection of a
+//                      pool of --pool libpq connections in autocommit, has committed: the server
+//                      groups concurrent commits into one WAL flush itself (its default
+//                      synchronous_commit), which is the PostgreSQL storage ceiling.
 // It is a measuring stick, not product code: no auth, no customers table, no events.
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -18,6 +22,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/ThreadPool.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 
@@ -26,6 +31,7 @@
 #include <cstdint>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -40,9 +46,16 @@ struct CaseRow {
   std::string email, channel, subject, body, sku, batch;
 };
 
+// Where a case row goes; insert returns its id once the row is durable.
+class CaseWriter {
+ public:
+  virtual ~CaseWriter() = default;
+  virtual std::int64_t insert(CaseRow row) = 0;
+};
+
 // One writer thread owns the only connection. Callers queue a row and block until the
 // transaction holding it has committed (one fsync of the WAL for the whole batch).
-class GroupCommitWriter {
+class GroupCommitWriter : public CaseWriter {
  public:
   explicit GroupCommitWriter(const std::string& path) {
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
@@ -73,7 +86,7 @@ class GroupCommitWriter {
   }
 
   // Returns the new row id once it is committed; throws with SQLite's message otherwise.
-  std::int64_t insert(CaseRow row) {
+  std::int64_t insert(CaseRow row) override {
     Pending pending;
     pending.row = std::move(row);
     std::unique_lock<std::mutex> lock(mutex_);
@@ -161,6 +174,111 @@ class GroupCommitWriter {
   std::thread thread_;
 };
 
+// A fixed pool of libpq connections; each insert borrows one, runs the prepared INSERT in
+// autocommit (so it commits at once) and gives it back. No batching of our own: concurrent
+// commits share WAL flushes inside PostgreSQL, as they do for cxloopd's pooled sessions.
+class PostgresqlWriter : public CaseWriter {
+ public:
+  PostgresqlWriter(const std::string& url, int size) {
+    try {
+      open(url, size);
+    } catch (...) {  // no destructor runs for a constructor that throws
+      close();
+      throw;
+    }
+  }
+
+  ~PostgresqlWriter() override { close(); }
+
+  std::int64_t insert(CaseRow row) override {
+    PGconn* conn = acquire();
+    const std::string* values[] = {&row.email, &row.channel, &row.subject,
+                                   &row.body,  &row.sku,     &row.batch};
+    const char* texts[6];
+    int lengths[6];
+    for (int i = 0; i < 6; ++i) {
+      texts[i] = values[i]->c_str();
+      lengths[i] = static_cast<int>(values[i]->size());
+    }
+    PGresult* result = PQexecPrepared(conn, "insert_case", 6, texts, lengths, nullptr, 0);
+    std::int64_t id = 0;
+    try {
+      check(conn, result, PGRES_TUPLES_OK, "insert failed");
+      const std::string text = PQgetvalue(result, 0, 0);
+      PQclear(result);
+      id = std::stoll(text);
+    } catch (...) {
+      release(conn);
+      throw;
+    }
+    release(conn);
+    return id;
+  }
+
+ private:
+  void open(const std::string& url, int size) {
+    for (int i = 0; i < size; ++i) {
+      PGconn* conn = PQconnectdb(url.c_str());
+      free_.push_back(conn);  // closed by close() from here on, even when it failed
+      if (PQstatus(conn) != CONNECTION_OK)
+        throw std::runtime_error("cannot connect to PostgreSQL: " + message(conn));
+      // The first connection makes a fresh table; the others only prepare the insert.
+      if (i == 0)
+        run(conn,
+            "DROP TABLE IF EXISTS ceiling_cases; CREATE TABLE ceiling_cases (id BIGSERIAL PRIMARY"
+            " KEY, customer_email TEXT NOT NULL, channel TEXT NOT NULL, subject TEXT NOT NULL,"
+            " body TEXT NOT NULL, sku TEXT, batch TEXT, created_at TIMESTAMPTZ NOT NULL)");
+      PGresult* prepared =
+          PQprepare(conn, "insert_case",
+                    "INSERT INTO ceiling_cases (customer_email, channel, subject, body, sku, batch,"
+                    " created_at) VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id",
+                    6, nullptr);
+      check(conn, prepared, PGRES_COMMAND_OK, "cannot prepare the insert");
+    }
+  }
+
+  void close() {
+    for (PGconn* conn : free_) PQfinish(conn);
+    free_.clear();
+  }
+
+  static std::string message(PGconn* conn) {
+    std::string text = PQerrorMessage(conn);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+  }
+
+  // Clears result; throws with what and the server's message unless its status is expected.
+  static void check(PGconn* conn, PGresult* result, ExecStatusType expected, const char* what) {
+    if (PQresultStatus(result) == expected) return;
+    PQclear(result);
+    throw std::runtime_error(std::string(what) + ": " + message(conn));
+  }
+
+  static void run(PGconn* conn, const char* sql) {
+    check(conn, PQexec(conn, sql), PGRES_COMMAND_OK, sql);
+  }
+
+  PGconn* acquire() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    available_.wait(lock, [&] { return !free_.empty(); });
+    PGconn* conn = free_.back();
+    free_.pop_back();
+    return conn;
+  }
+
+  void release(PGconn* conn) {
+    if (PQstatus(conn) != CONNECTION_OK) PQreset(conn);  // a dropped connection: reopen it
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(conn);
+    available_.notify_one();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<PGconn*> free_;
+};
+
 void send_json(Poco::Net::HTTPServerResponse& response, Poco::Net::HTTPResponse::HTTPStatus status,
                const nlohmann::json& body) {
   const std::string text = body.dump();
@@ -176,7 +294,7 @@ std::string string_field(const nlohmann::json& object, const char* key) {
 
 class CaseIntakeHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit CaseIntakeHandler(GroupCommitWriter* writer) : writer_(writer) {}
+  explicit CaseIntakeHandler(CaseWriter* writer) : writer_(writer) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
@@ -217,24 +335,27 @@ class CaseIntakeHandler : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
-  GroupCommitWriter* writer_;
+  CaseWriter* writer_;
 };
 
 class CaseIntakeFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  explicit CaseIntakeFactory(GroupCommitWriter* writer) : writer_(writer) {}
+  explicit CaseIntakeFactory(CaseWriter* writer) : writer_(writer) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
     return new CaseIntakeHandler(writer_);
   }
 
  private:
-  GroupCommitWriter* writer_;
+  CaseWriter* writer_;
 };
 
 int usage(const std::string& problem) {
-  std::cerr << "ceiling_server: " << problem << "\nusage: ceiling_server --mode answer|sqlite"
-            << " [--db FILE (sqlite)] [--port N (0: any)] [--threads N (HTTP pool, 32)]\n";
+  std::cerr << "ceiling_server: " << problem
+            << "\nusage: ceiling_server --mode answer|sqlite|postgresql"
+            << " [--db FILE (sqlite) | postgresql://USER:PASSWORD@HOST:PORT/DB (postgresql)]"
+            << " [--pool N (postgresql connections, 4)] [--port N (0: any)]"
+            << " [--threads N (HTTP pool, 32)]\n";
   return 2;
 }
 
@@ -242,7 +363,7 @@ int usage(const std::string& problem) {
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> options{
-      {"--mode", ""}, {"--db", ""}, {"--port", "0"}, {"--threads", "32"}};
+      {"--mode", ""}, {"--db", ""}, {"--port", "0"}, {"--threads", "32"}, {"--pool", "4"}};
   for (int i = 1; i < argc; i += 2) {
     auto option = options.find(argv[i]);
     if (option == options.end()) return usage(std::string("unknown option ") + argv[i]);
@@ -250,15 +371,20 @@ int main(int argc, char** argv) {
     option->second = argv[i + 1];
   }
   const std::string mode = options["--mode"], db_path = options["--db"];
-  int port = -1, threads = 0;
+  int port = -1, threads = 0, pool = 0;
   try {
     port = std::stoi(options["--port"]);
     threads = std::stoi(options["--threads"]);
+    pool = std::stoi(options["--pool"]);
   } catch (const std::logic_error&) {
-    return usage("--port and --threads take numbers");
+    return usage("--port, --threads and --pool take numbers");
   }
-  if (mode != "answer" && mode != "sqlite") return usage("--mode must be answer or sqlite");
+  if (mode != "answer" && mode != "sqlite" && mode != "postgresql")
+    return usage("--mode must be answer, sqlite or postgresql");
   if (mode == "sqlite" && db_path.empty()) return usage("--mode sqlite needs --db FILE");
+  if (mode == "postgresql" && db_path.empty())
+    return usage("--mode postgresql needs --db postgresql://USER:PASSWORD@HOST:PORT/DB");
+  if (pool < 1) return usage("--pool must be at least 1");
   if (port < 0 || port > 65535) return usage("--port must be between 0 and 65535");
   if (threads < 1) return usage("--threads must be at least 1");
 
@@ -270,8 +396,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   try {
-    std::optional<GroupCommitWriter> writer;
-    if (mode == "sqlite") writer.emplace(db_path);
+    std::unique_ptr<CaseWriter> writer;
+    if (mode == "sqlite") writer = std::make_unique<GroupCommitWriter>(db_path);
+    if (mode == "postgresql") writer = std::make_unique<PostgresqlWriter>(db_path, pool);
 
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(threads);
@@ -281,8 +408,7 @@ int main(int argc, char** argv) {
     params->setKeepAliveTimeout(Poco::Timespan(10, 0));
     Poco::ThreadPool pool("ceiling", 2, threads);
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", port), 256);
-    Poco::Net::HTTPServer server(new CaseIntakeFactory(writer ? &*writer : nullptr), pool, socket,
-                                 params);
+    Poco::Net::HTTPServer server(new CaseIntakeFactory(writer.get()), pool, socket, params);
     server.start();
     std::cout << "listening on 127.0.0.1:" << socket.address().port() << std::endl;
 
