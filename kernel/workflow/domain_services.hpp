@@ -4,8 +4,9 @@
 
 #include "workflow/analytics_summary.hpp"
 #include "workflow/articles.hpp"
-#include "workflow/campaigns.hpp"
 #include "workflow/assets.hpp"
+#include "workflow/campaigns.hpp"
+#include "workflow/case_history.hpp"
 #include "workflow/cases.hpp"
 #include "workflow/customers.hpp"
 #include "workflow/departments.hpp"
@@ -24,6 +25,7 @@ struct DomainServices {
       : customers(context),
         assets(context),
         cases(context, customers),
+        case_history(context),
         problems(context),
         solutions(context),
         articles(context),
@@ -40,6 +42,7 @@ struct DomainServices {
   CustomerService customers;
   AssetService assets;
   CaseService cases;
+  CaseHistory case_history;  // the lean read an analytics index is rebuilt from
   ProblemService problems;
   SolutionService solutions;
   ArticleService articles;

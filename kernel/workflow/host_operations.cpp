@@ -164,6 +164,8 @@ void register_host_operations(OperationTable& table, DomainServices& services) {
   });
   table.add("case.list",
             [s](const json& request, const Actor&) { return s->cases.list(request).to_json(); });
+  table.add("case.history",
+            [s](const json& request, const Actor&) { return s->case_history.page(request); });
   table.add("case.transition", [s](const json& request, const Actor& actor) {
     require_object(request, {"case_id", "number", "state", "revision"}, "case.transition");
     return s->cases.transition(case_reference(*s, request), required_text(request, "state", 40),
