@@ -22,9 +22,11 @@ const char* kUsage =
     "usage: cxloop-analytics-eval [--seed N] [--cases N] [--days N] [--problems N]\n"
     "         [--threshold X] [--link-threshold X] [--min-cases N] [--min-customers N]\n"
     "         [--window-days N] [--burst-ratio X] [--word-weight X] [--history-days N]\n"
-    "         [--problem-share X]\n"
-    "         [--per-problem] [--explain]\n"
+    "         [--problem-share X] [--coherence X]\n"
+    "         [--no-vocabulary] [--per-problem] [--explain]\n"
     "--per-problem lists each true problem; --explain prints every wrong proposal;\n"
+    "--coherence: how alike a case must be to a cluster's centroid to join it (0: off);\n"
+    "--no-vocabulary leaves out the multilingual fault vocabulary (words as written);\n"
     "--word-weight is the share of word cosine in text similarity (1: no trigrams);\n"
     "--history-days: background-only days replayed as start-up history (default 42, at most\n"
     "half the stream); history older than four windows is only indexed, so a large index\n"
@@ -62,6 +64,10 @@ int main(int argc, char** argv) {
         explain = true;
         continue;
       }
+      if (flag == "--no-vocabulary") {
+        matcher.index.concepts = false;
+        continue;
+      }
       if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
       const char* value = argv[++i];
       if (flag == "--seed") {
@@ -88,6 +94,8 @@ int main(int argc, char** argv) {
         matcher.window_days = std::max(1, static_cast<int>(number(flag, value)));
       } else if (flag == "--word-weight") {
         matcher.index.word_weight = std::min(1.0, number(flag, value));
+      } else if (flag == "--coherence") {
+        matcher.cluster_coherence = number(flag, value);
       } else if (flag == "--burst-ratio") {
         matcher.burst_ratio = number(flag, value);
       } else {
@@ -112,9 +120,10 @@ int main(int argc, char** argv) {
       r.problem_cases, r.background_cases, r.problems);
   std::printf(
       "settings: threshold %.2f, link threshold %.2f, min_cases %d, min_customers %d, "
-      "window %d days, burst ratio %.1f\n",
+      "window %d days, burst ratio %.1f, coherence %.2f%s\n",
       matcher.similarity_threshold, matcher.link_threshold, matcher.min_cases,
-      matcher.min_customers, matcher.window_days, matcher.burst_ratio);
+      matcher.min_customers, matcher.window_days, matcher.burst_ratio, matcher.cluster_coherence,
+      matcher.index.concepts ? "" : ", no vocabulary");
   std::printf(
       "problem detection: precision %.3f  recall %.3f  F1 %.3f  (%d of %d problems found, "
       "%d proposals)\n",

@@ -55,6 +55,25 @@ EvaluationResult evaluate(const GeneratedStream& stream, const MatcherSettings& 
   std::map<int, int> correct_per_truth;
   std::int64_t next_problem = 1000;
 
+  // The evidence tying a proposal to the problems already known (for --explain).
+  auto explain_affinities = [&](const ClusterProposal& proposal) {
+    const auto affinities = matcher.affinities(proposal.case_ids);
+    for (std::size_t q = 0; q < affinities.size() && q < 3; ++q) {
+      const ProblemAffinity& a = affinities[q];
+      std::fprintf(
+          explain,
+          "   vs %s: score %.3f, text %.3f, products %d/%d, batches %d/%d, categories %d/%d, last "
+          "case %.1f days before\n",
+          stream.problems[static_cast<std::size_t>(truth_of_problem.at(a.problem_id))]
+              .description.c_str(),
+          a.score, a.text, a.sku_hits, a.with_sku, a.batch_hits, a.with_batch, a.category_hits,
+          a.with_category,
+          static_cast<double>(
+              stream.cases[static_cast<std::size_t>(proposal.case_ids.back() - 1)].record.at -
+              a.last_case_at) /
+              86400.0);
+    }
+  };
   auto handle_proposal = [&](const ClusterProposal& proposal, std::int64_t now) {
     ++result.proposals;
     std::map<int, int> votes;
@@ -95,9 +114,16 @@ EvaluationResult evaluate(const GeneratedStream& stream, const MatcherSettings& 
                        rec.batch.c_str(), rec.subject.c_str(), rec.body.c_str());
         }
       }
+      if (explain != nullptr) explain_affinities(proposal);
       ++result.duplicate_proposals;
       matcher.dismiss(proposal.signature);
       return;
+    }
+    if (explain != nullptr && !problem_of_truth.empty()) {
+      std::fprintf(explain, "new problem %s: \"%s\", %zu cases\n",
+                   stream.problems[static_cast<std::size_t>(majority)].description.c_str(),
+                   proposal.title.c_str(), proposal.case_ids.size());
+      explain_affinities(proposal);
     }
     const std::int64_t problem = next_problem++;
     problem_of_truth[majority] = problem;

@@ -86,8 +86,8 @@ Slot CaseIndex::add(const CaseRecord& record) {
   // Long texts are cut: the first words of a contact say what it is about, and the bound
   // keeps one pasted log from dominating memory.
   constexpr std::size_t kMaxForms = 400;
-  const auto subject = normalize_terms(record.subject);
-  const auto body = normalize_terms(record.body);
+  const auto subject = normalize_terms(record.subject, settings_.concepts);
+  const auto body = normalize_terms(record.body, settings_.concepts);
   for (const auto& term : subject) {
     if (case_forms_.size() - stored.forms_begin >= kMaxForms / 4) break;
     case_forms_.push_back(form_id(term.stem, term.folded));

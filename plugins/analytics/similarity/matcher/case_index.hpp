@@ -27,6 +27,7 @@ struct IndexSettings {
   double sku_mismatch = 0.3;      // factor for two different known products
   double batch_bonus = 0.08;      // same batch of the same product
   double category_mismatch = 0.85;
+  bool concepts = true;  // map fault-vocabulary words of any language to shared concept terms
 };
 
 using Slot = std::uint32_t;  // a case's position in the index

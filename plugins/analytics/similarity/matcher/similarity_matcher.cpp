@@ -13,6 +13,8 @@ constexpr std::size_t kCentroidMembers = 100;
 constexpr std::size_t kEvidenceCases = 500;
 constexpr std::size_t kBurstProbes = 3;
 constexpr std::int64_t kBaselineWindows = 3;
+// How much better than the next problem a cluster must match one to be linked to it.
+constexpr double kClearMargin = 0.1;
 
 std::string batch_name(const std::string& interned) {
   const auto separator = interned.find('\x1f');
@@ -74,22 +76,26 @@ MatchOutcome SimilarityMatcher::add(const CaseRecord& record,
   const auto near =
       index_.neighbours(slot, since, record.at + 1,
                         std::min(settings_.similarity_threshold, settings_.link_threshold));
+  const FeatureVector vector = index_.vector_of(slot);
   if (live) {
-    out.problem = match_problem(slot, index_.vector_of(slot), near);
+    out.problem = match_problem(slot, vector, near);
     if (out.problem) return out;
   }
 
   // The cluster this case resembles most: single link to its members, so a cluster follows
-  // the varied ways customers describe one fault without averaging them away.
+  // the varied ways customers describe one fault without averaging them away; but not a
+  // cluster whose centroid it does not resemble at all (chaining).
   std::optional<std::size_t> best;
-  double best_score = 0;
-  for (const auto& [other, score] : near) {
-    if (score < settings_.similarity_threshold) continue;
+  std::set<std::size_t> tried;
+  for (const auto& [other, score] : near) {  // best first
+    if (score < settings_.similarity_threshold) break;
     const std::int32_t c = cluster_of_[other];
-    if (c < 0 || clusters_[static_cast<std::size_t>(c)].absorbed) continue;
-    if (!best || score > best_score) {
-      best = static_cast<std::size_t>(c);
-      best_score = score;
+    if (c < 0) continue;
+    const auto candidate = static_cast<std::size_t>(c);
+    if (clusters_[candidate].absorbed || !tried.insert(candidate).second) continue;
+    if (coherence(clusters_[candidate], vector) >= settings_.cluster_coherence) {
+      best = candidate;
+      break;
     }
   }
   if (!best) {
@@ -102,11 +108,12 @@ MatchOutcome SimilarityMatcher::add(const CaseRecord& record,
   }
   Cluster& cluster = clusters_[*best];
   cluster.members.push_back(slot);
+  add_to_sum(cluster, vector, 1.0f);
   cluster_of_[slot] = static_cast<std::int32_t>(*best);
   if (live && !cluster.dismissed &&
       (cluster.proposed || (ready(cluster, record.at) && bursting(cluster, record.at)))) {
     if (!cluster.proposed) {
-      if (auto problem = problem_by_scope(cluster)) {
+      if (auto problem = problem_of_cluster(cluster, record.at)) {
         out.cluster_link = ClusterLink{*problem, summarise(cluster)};
         cluster.absorbed = true;  // its cases are the problem's now, or the agent says no
         return out;
@@ -226,6 +233,88 @@ std::optional<std::int64_t> SimilarityMatcher::problem_by_scope(const Cluster& c
   return found;
 }
 
+std::vector<ProblemAffinity> SimilarityMatcher::affinities(
+    const std::vector<std::int64_t>& case_ids) const {
+  std::vector<Slot> members;
+  for (std::int64_t id : case_ids) {
+    if (auto slot = index_.slot_of(id)) members.push_back(*slot);
+  }
+  return affinities_of(members);
+}
+
+std::vector<ProblemAffinity> SimilarityMatcher::affinities_of(
+    const std::vector<Slot>& members) const {
+  std::vector<ProblemAffinity> out;
+  if (members.empty()) return out;
+  const FeatureVector centroid = centroid_of(members);
+  for (const auto& [id, problem] : problems_) {
+    if (!problem.matchable || problem.members.empty()) continue;
+    ProblemAffinity a;
+    a.problem_id = id;
+    FeatureVector signature = problem.sum;
+    normalise(signature.words);
+    normalise(signature.trigrams);
+    a.text = index_.text_cosine(centroid, signature);
+    a.last_case_at = problem.last_case_at;
+    for (Slot member : members) {
+      const StoredCase& c = index_.stored(member);
+      if (c.sku != 0) {
+        ++a.with_sku;
+        const bool in_scope = problem.skus.empty() ? problem.member_skus.count(c.sku) != 0
+                                                   : problem.skus.count(c.sku) != 0;
+        if (in_scope) ++a.sku_hits;
+      }
+      if (c.batch != 0) {
+        ++a.with_batch;
+        if (problem.batches.count(c.batch) != 0 || problem.member_batches.count(c.batch) != 0) {
+          ++a.batch_hits;
+        }
+      }
+      if (c.category != 0) {
+        ++a.with_category;
+        if (problem.member_categories.count(c.category) != 0) ++a.category_hits;
+      }
+    }
+    const IndexSettings& weights = index_.settings();
+    a.score = a.text;
+    if (a.with_sku > 0) {
+      a.score = a.sku_hits * 2 > a.with_sku ? a.score + weights.sku_bonus
+                                            : a.score * weights.sku_mismatch;
+    }
+    if (a.with_batch >= 2 && a.batch_hits == 0) a.score *= weights.sku_mismatch;
+    if (a.with_category > 0 && a.category_hits * 2 < a.with_category) {
+      a.score *= weights.category_mismatch;
+    }
+    out.push_back(a);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
+    return x.score != y.score ? x.score > y.score : x.problem_id < y.problem_id;
+  });
+  return out;
+}
+
+std::optional<std::int64_t> SimilarityMatcher::problem_of_cluster(const Cluster& cluster,
+                                                                  std::int64_t now) const {
+  if (auto by_scope = problem_by_scope(cluster)) return by_scope;
+  // The cluster as one text against each problem still receiving cases: reports of one fault
+  // in another language share few words case by case, but their centroid shares the
+  // vocabulary's concepts, codes and model names with the problem's. Only a problem active in
+  // the window counts (a fault that stopped weeks ago and comes back is a new problem), and
+  // only a clear winner: two problems nearly as alike leave the decision to an agent.
+  const std::int64_t since = now - settings_.window_days * kDay;
+  std::vector<ProblemAffinity> candidates;
+  for (const ProblemAffinity& a : affinities_of(cluster.members)) {
+    if (a.last_case_at >= since && a.score >= settings_.similarity_threshold) {
+      candidates.push_back(a);
+    }
+  }
+  if (candidates.empty()) return std::nullopt;
+  if (candidates.size() > 1 && candidates[0].score - candidates[1].score < kClearMargin) {
+    return std::nullopt;
+  }
+  return candidates[0].problem_id;
+}
+
 void SimilarityMatcher::set_problem(std::int64_t problem_id, const std::vector<std::string>& skus,
                                     const std::vector<std::string>& batches, bool matchable) {
   Problem& problem = problems_[problem_id];
@@ -250,6 +339,8 @@ void SimilarityMatcher::link_case(std::int64_t problem_id, std::int64_t case_id)
   const StoredCase& stored = index_.stored(*slot);
   if (stored.sku != 0) ++problem.member_skus[stored.sku];
   if (stored.batch != 0) ++problem.member_batches[stored.batch];
+  if (stored.category != 0) ++problem.member_categories[stored.category];
+  problem.last_case_at = std::max(problem.last_case_at, stored.at);
   const FeatureVector v = index_.vector_of(*slot);
   add_scaled(problem.sum.words, v.words, 1.0f);
   add_scaled(problem.sum.trigrams, v.trigrams, 1.0f);
@@ -261,6 +352,7 @@ void SimilarityMatcher::link_case(std::int64_t problem_id, std::int64_t case_id)
     cluster.absorbed = true;
     cluster.members.erase(std::remove(cluster.members.begin(), cluster.members.end(), *slot),
                           cluster.members.end());
+    add_to_sum(cluster, v, -1.0f);
     cluster_of_[*slot] = -1;
   }
 }
@@ -276,6 +368,7 @@ void SimilarityMatcher::unlink_case(std::int64_t problem_id, std::int64_t case_i
   };
   forget(it->second.member_skus, index_.stored(*slot).sku);
   forget(it->second.member_batches, index_.stored(*slot).batch);
+  forget(it->second.member_categories, index_.stored(*slot).category);
   const FeatureVector v = index_.vector_of(*slot);
   add_scaled(it->second.sum.words, v.words, -1.0f);
   add_scaled(it->second.sum.trigrams, v.trigrams, -1.0f);
@@ -287,6 +380,32 @@ void SimilarityMatcher::dismiss(const std::string& signature) {
   dismissed_.insert(signature);
   auto it = cluster_by_signature_.find(signature);
   if (it != cluster_by_signature_.end()) clusters_[it->second].dismissed = true;
+}
+
+double SimilarityMatcher::coherence(const Cluster& cluster, const FeatureVector& vector) const {
+  // A cluster of one or two is its members: single link has judged that already.
+  if (cluster.members.size() < 3 || settings_.cluster_coherence <= 0) return 1.0;
+  const double w = index_.settings().word_weight;
+  double score = 0;
+  if (cluster.words_norm2 > 0) {
+    score += w * dot(vector.words, cluster.sum.words) / std::sqrt(cluster.words_norm2);
+  }
+  if (cluster.trigrams_norm2 > 0) {
+    score +=
+        (1 - w) * dot(vector.trigrams, cluster.sum.trigrams) / std::sqrt(cluster.trigrams_norm2);
+  }
+  return score;
+}
+
+void SimilarityMatcher::add_to_sum(Cluster& cluster, const FeatureVector& vector, float scale) {
+  // |s + a·v|² = |s|² + 2a·s·v + a²|v|², kept so the centroid need not be normalised per query.
+  const double a = scale;
+  cluster.words_norm2 +=
+      2 * a * dot(cluster.sum.words, vector.words) + a * a * dot(vector.words, vector.words);
+  cluster.trigrams_norm2 += 2 * a * dot(cluster.sum.trigrams, vector.trigrams) +
+                            a * a * dot(vector.trigrams, vector.trigrams);
+  add_scaled(cluster.sum.words, vector.words, scale);
+  add_scaled(cluster.sum.trigrams, vector.trigrams, scale);
 }
 
 bool SimilarityMatcher::ready(const Cluster& cluster, std::int64_t now) const {

@@ -31,6 +31,10 @@ struct MatcherSettings {
   // steady everyday questions ("where is my order?") form clusters too, but only a burst is
   // a problem. 0 turns the check off.
   double burst_ratio = 2.0;
+  // A case joins a cluster only if its text is at least this alike the cluster's centroid,
+  // too: single link alone lets a cluster chain from topic to topic ("the kettle gets hot" to
+  // "hot water" to "water bill") until it swallows a real problem's reports. 0 turns it off.
+  double cluster_coherence = 0.2;
   IndexSettings index;
 };
 
@@ -58,11 +62,31 @@ struct ProblemMatch {
 };
 
 // A ready cluster that is an open problem seen through other words (often another
-// language): its cases name the problem's product and batches. Suggested as links instead of
-// a second problem.
+// language): its cases name the problem's product and batches, or as a whole it is alike the
+// problem's signature while that problem is active. Suggested as links instead of a second
+// problem.
 struct ClusterLink {
   std::int64_t problem_id = 0;
   ClusterProposal cluster;
+};
+
+// How much a group of cases looks like one known problem, by kind of evidence: text (the
+// cosine of the group's centroid and the problem's signature) and structure (of the cases
+// naming a product, batch or category, how many name one of the problem's).
+struct ProblemAffinity {
+  std::int64_t problem_id = 0;
+  double text = 0;
+  int with_sku = 0;
+  int sku_hits = 0;
+  int with_batch = 0;
+  int batch_hits = 0;
+  int with_category = 0;
+  int category_hits = 0;
+  std::int64_t last_case_at = 0;  // the problem's newest case
+  // text with the structure weighed in as for two cases: the same product adds the product
+  // bonus, another product multiplies by the mismatch factor; cases that name batches, none
+  // of them the problem's, count as another product too. 0 when structure rules it out.
+  double score = 0;
 };
 
 struct MatchOutcome {
@@ -104,6 +128,9 @@ class SimilarityMatcher {
   // Clusters at or above the thresholds (for a proposal pass after rebuilding at start-up).
   std::vector<ClusterProposal> ready_clusters(std::int64_t now);
 
+  // The group's affinity to each matchable problem, best score first.
+  std::vector<ProblemAffinity> affinities(const std::vector<std::int64_t>& case_ids) const;
+
   const CaseIndex& index() const { return index_; }
   const MatcherSettings& settings() const { return settings_; }
 
@@ -115,6 +142,9 @@ class SimilarityMatcher {
     bool absorbed = false;  // one of its cases was linked to a problem
     bool proposed = false;
     std::size_t checked_size = 0;  // members at the last burst check that failed
+    FeatureVector sum;             // of its members' vectors, with its squared lengths
+    double words_norm2 = 0;
+    double trigrams_norm2 = 0;
   };
   struct Problem {
     std::set<std::uint32_t> skus;
@@ -122,6 +152,8 @@ class SimilarityMatcher {
     std::vector<Slot> members;
     std::map<std::uint32_t, int> member_skus;  // products and batches its cases name, counted
     std::map<std::uint32_t, int> member_batches;
+    std::map<std::uint32_t, int> member_categories;
+    std::int64_t last_case_at = 0;
     bool matchable = true;
     bool dirty = true;
     FeatureVector sum;       // of its cases' vectors, kept as cases link and unlink
@@ -133,8 +165,12 @@ class SimilarityMatcher {
                                             const std::vector<std::pair<Slot, double>>& near);
   double problem_score(Problem& problem, Slot slot, const FeatureVector& vector);
   bool ready(const Cluster& cluster, std::int64_t now) const;
+  double coherence(const Cluster& cluster, const FeatureVector& vector) const;
+  static void add_to_sum(Cluster& cluster, const FeatureVector& vector, float scale);
   bool bursting(Cluster& cluster, std::int64_t now) const;
   std::optional<std::int64_t> problem_by_scope(const Cluster& cluster) const;
+  std::optional<std::int64_t> problem_of_cluster(const Cluster& cluster, std::int64_t now) const;
+  std::vector<ProblemAffinity> affinities_of(const std::vector<Slot>& members) const;
   ClusterProposal summarise(const Cluster& cluster) const;
   std::vector<std::string> shared_terms(const std::vector<Slot>& members, std::size_t limit) const;
   FeatureVector centroid_of(const std::vector<Slot>& members) const;

@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
+
+#include "concept_vocabulary.hpp"
 
 namespace cxloop::analytics {
 namespace {
@@ -161,7 +164,7 @@ std::string stem_word(const std::string& folded) {
   return word;
 }
 
-std::vector<Term> normalize_terms(const std::string& text) {
+std::vector<Term> normalize_terms(const std::string& text, bool concepts) {
   const std::string folded = fold_text(text);
   std::vector<Term> terms;
   std::size_t start = 0;
@@ -175,7 +178,11 @@ std::vector<Term> normalize_terms(const std::string& text) {
       const bool identifier =
           word.size() >= 5 && word.find_first_not_of("0123456789") == std::string::npos;
       if (word.size() >= 2 && !identifier && stop_words().count(word) == 0) {
-        terms.push_back(Term{stem_word(word), word});
+        std::string stem = stem_word(word);
+        if (concepts) {
+          if (const std::string* concept_term = concept_of(stem)) stem = *concept_term;
+        }
+        terms.push_back(Term{std::move(stem), word});
       }
     }
     start = end;

@@ -20,8 +20,9 @@ struct Term {
 std::string fold_text(const std::string& text);
 
 // The terms of a text, in order, without stop words, one-letter words and digit runs of five
-// or more (phone and order numbers).
-std::vector<Term> normalize_terms(const std::string& text);
+// or more (phone and order numbers). With concepts, a word of the fault vocabulary
+// (concept_vocabulary.hpp) has its concept as stem ("Akku" -> "=battery"), in any language.
+std::vector<Term> normalize_terms(const std::string& text, bool concepts = true);
 
 // The stem of one folded word (exposed for tests).
 std::string stem_word(const std::string& folded);

@@ -59,13 +59,34 @@ const std::vector<std::string> kUnrelated = {
 TEST_CASE("Text is folded, stripped of stop words in four languages and stemmed") {
   CHECK(fold_text("Größe ÉTÉ Çava, naïve!") == "grosse ete cava  naive ");
   std::vector<std::string> stems;
-  for (const auto& term : normalize_terms("The kettle is LEAKING; die Kanne leaks, il fuit")) {
+  // Without the fault vocabulary: the words as written, stemmed.
+  for (const auto& term :
+       normalize_terms("The kettle is LEAKING; die Kanne leaks, il fuit", false)) {
     stems.push_back(term.stem);
   }
   CHECK(stems == std::vector<std::string>{"kettl", "leak", "kann", "leak", "fuit"});
   CHECK(stem_word("batteries") == stem_word("battery"));
   CHECK(stem_word("charging") == stem_word("charger"));
   CHECK(stem_word("e42") == "e42");
+}
+
+TEST_CASE("Words of the fault vocabulary meet across languages, other words stay as written") {
+  auto stems = [](const std::string& text) {
+    std::vector<std::string> out;
+    for (const auto& term : normalize_terms(text)) out.push_back(term.stem);
+    return out;
+  };
+  // English, German, French and Spanish for "the kettle leaks, battery empty".
+  const auto english = stems("kettle leaking, battery empty");
+  CHECK(english == std::vector<std::string>{"=kettle", "=leak", "=battery", "=empty"});
+  CHECK(stems("Wasserkocher undicht, Akku leer") == english);
+  CHECK(stems("bouilloire fuite, batterie vide") == english);
+  CHECK(stems("hervidor fuga, bateria vacia") == english);
+  // Inflections follow the listed word; words outside the vocabulary keep their stem.
+  CHECK(stems("Batteries") == std::vector<std::string>{"=battery"});
+  CHECK(stems("Kanne") == std::vector<std::string>{"kann"});
+  // The surface form is kept for the character trigrams.
+  CHECK(normalize_terms("Akku").front().folded == "akku");
 }
 
 TEST_CASE("Character trigrams keep a misspelt case close to the words it misspells") {
