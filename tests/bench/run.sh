@@ -56,7 +56,7 @@ all_workloads=(ceiling-answer ceiling-sqlite intake-sqlite intake-web ceiling-po
 campaign_customers=${BENCH_CAMPAIGN_CUSTOMERS:-10000}
 campaign_dispatch_timeout=${BENCH_CAMPAIGN_DISPATCH_TIMEOUT:-600}
 queries_fill=${BENCH_QUERIES_FILL:-180}
-queries_cases=${BENCH_QUERIES_CASES:-0}
+queries_cases=${BENCH_QUERIES_CASES:-1000000}
 pg_pool=${BENCH_PG_POOL:-16}
 # The web form's own limit per client address: every bench request comes from 127.0.0.1, so
 # the highest value the plugin accepts (read from its schema, so a raised maximum applies).
@@ -553,7 +553,8 @@ for w in "${workloads[@]}"; do
         --outbox-threads "${BENCH_OUTBOX_THREADS:-2}" ;;
     queries)
       py_workload queries python3 tests/bench/queries/queries_bench.py --build-dir "$build_dir" \
-        --workdir "$work/queries" --fill-seconds "$queries_fill" --seconds "$duration" ;;
+        --workdir "$work/queries" --fill-seconds "$queries_fill" --cases "$queries_cases" \
+        --seconds "$duration" ;;
     matching)
       py_workload matching python3 tests/bench/matching/matching_bench.py \
         --build-dir "$build_dir" --cases "$matching_cases" ;;
