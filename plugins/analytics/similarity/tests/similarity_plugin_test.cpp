@@ -8,14 +8,18 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include <soci/soci.h>
 #include <nlohmann/json.hpp>
 
 #include "channel_server.hpp"
+#include "metrics/metrics.hpp"
 #include "plugin_host/plugin_host.hpp"
 #include "plugin_host/plugin_instance.hpp"
+#include "repository/database.hpp"
 #include "workflow/suggestions.hpp"
 
 namespace cxloop::testing {
@@ -83,6 +87,111 @@ std::int64_t add_leaks(ChannelServer& server, int from, int count, std::vector<s
     }
   }
   return ids.back();
+}
+
+config::PluginInstanceConfig analytics_instance() {
+  return plugin_instance("similarity", "similarity", {{"min_cases", 3}, {"min_customers", 2}});
+}
+
+// A data directory that outlives the servers started on it.
+class DataDirectory {
+ public:
+  DataDirectory()
+      : path_(std::filesystem::temp_directory_path() /
+              ("cxloop-similarity-rebuild-" + std::to_string(std::random_device{}()))) {
+    std::filesystem::create_directories(path_);
+  }
+  ~DataDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::unique_ptr<app::Server> run(std::vector<config::PluginInstanceConfig> plugins) const {
+    config::Config settings;
+    settings.http.port = 0;
+    settings.storage.url = "sqlite:" + (path_ / "cxloop.db").string();
+    settings.data_dir = path_.string();
+    settings.logging.level = "warning";
+    settings.plugin_dirs = {std::string(std::getenv("CXLOOP_BUILD_DIR")) + "/plugins"};
+    settings.plugins = std::move(plugins);
+    return std::make_unique<app::Server>(settings);
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::int64_t intake(app::Server& server, const std::string& email, const std::string& body) {
+  const workflow::Actor agent{"user:test", "agent"};
+  return server.domain()
+      .cases
+      .intake({{"channel", "email"},
+               {"customer", {{"email", email}}},
+               {"subject", "Leak"},
+               {"body", body}},
+              agent)
+      .at("case")
+      .at("id")
+      .get<std::int64_t>();
+}
+
+// Enough stored cases that the rebuild is still running when a test acts right after the
+// start (about a second on an idle machine). One customer wrote them all, so they form no
+// proposal (min_customers 2).
+constexpr int kHistoryCases = 20000;
+
+// count cases written straight into the database over the last ten days, plus the one
+// intake that creates their customer.
+void store_history(app::Server& server, int count) {
+  const std::int64_t customer = server.domain()
+                                    .cases
+                                    .intake({{"channel", "email"},
+                                             {"customer", {{"email", "history@example.test"}}},
+                                             {"subject", "Order"},
+                                             {"body", "where is my order"}},
+                                            {"user:test", "agent"})
+                                    .at("case")
+                                    .at("customer_id")
+                                    .get<std::int64_t>();
+  const std::vector<std::string> topics = {"invoice", "delivery", "password", "address",
+                                           "refund",  "voucher",  "account",  "newsletter"};
+  const auto first = std::chrono::system_clock::now() - std::chrono::hours(24 * 10);
+  std::vector<std::string> subjects, descriptions, times;
+  for (int i = 0; i < count; ++i) {
+    const std::string topic = topics[static_cast<std::size_t>(i) % topics.size()];
+    subjects.push_back("Question about my " + topic);
+    descriptions.push_back("I have a question about my " + topic + " number " +
+                           std::to_string(i % 997) + " from " + topics[(i / 8) % topics.size()]);
+    const std::time_t at =
+        std::chrono::system_clock::to_time_t(first + std::chrono::seconds(i * 40));
+    std::tm parts{};
+    gmtime_r(&at, &parts);
+    char text[40];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000000Z", &parts);
+    times.push_back(text);
+  }
+  std::vector<long long> customers(static_cast<std::size_t>(count), customer);
+  server.database().write([&](soci::session& session) {
+    session << "INSERT INTO cases (customer_id, channel, subject, description, created_at, "
+               "updated_at) VALUES (:customer, 'email', :subject, :description, :created, "
+               ":updated)",
+        soci::use(customers), soci::use(subjects), soci::use(descriptions), soci::use(times),
+        soci::use(times);
+  });
+}
+
+// A gauge's value in the server's metrics (the first series of that name), or -1.
+double gauge(app::Server& server, const std::string& name) {
+  std::istringstream text(server.metrics().render());
+  for (std::string line; std::getline(text, line);) {
+    if (line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0) {
+      return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return -1;
+}
+
+bool index_ready(app::Server& server) {
+  return gauge(server, "cxloop_plugin_analytics_index_ready") == 1;
 }
 
 }  // namespace
@@ -191,55 +300,109 @@ TEST_CASE("The plugin's match operation lists a case's look-alikes on demand") {
 }
 
 TEST_CASE(
-    "At start-up the plugin rebuilds its index from the stored cases and proposes "
-    "what is ready") {
-  const auto directory = std::filesystem::temp_directory_path() /
-                         ("cxloop-similarity-rebuild-" + std::to_string(std::random_device{}()));
-  std::filesystem::create_directories(directory);
-  auto run = [&](std::vector<config::PluginInstanceConfig> plugins) {
-    config::Config settings;
-    settings.http.port = 0;
-    settings.storage.url = "sqlite:" + (directory / "cxloop.db").string();
-    settings.data_dir = directory.string();
-    settings.logging.level = "warning";
-    settings.plugin_dirs = {std::string(std::getenv("CXLOOP_BUILD_DIR")) + "/plugins"};
-    settings.plugins = std::move(plugins);
-    return std::make_unique<app::Server>(settings);
-  };
+    "At start-up the plugin rebuilds its index from the stored cases in the background and "
+    "proposes what is ready") {
+  DataDirectory data;
   std::vector<std::int64_t> leaks;
   {
     // Cases arrive while no analytics plugin runs.
-    auto before = run({});
+    auto before = data.run({});
     before->start();
-    const workflow::Actor agent{"user:test", "agent"};
     const std::vector<std::string> texts = {"The kettle leaks water from the base",
                                             "kettle leaking water from the base",
                                             "water leaks from the base of my kettle"};
     for (std::size_t i = 0; i < texts.size(); ++i) {
-      leaks.push_back(
-          before->domain()
-              .cases
-              .intake({{"channel", "email"},
-                       {"customer", {{"email", "r" + std::to_string(i) + "@example.test"}}},
-                       {"subject", "Leak"},
-                       {"body", texts[i]}},
-                      agent)
-              .at("case")
-              .at("id")
-              .get<std::int64_t>());
+      leaks.push_back(intake(*before, "r" + std::to_string(i) + "@example.test", texts[i]));
     }
     before->stop();
   }
-  auto after =
-      run({plugin_instance("similarity", "similarity", {{"min_cases", 3}, {"min_customers", 2}})});
+  auto after = data.run({analytics_instance()});
   after->start();
-  // The proposal is made while the plugin is constructed, before the server serves.
+  REQUIRE(wait_until([&] { return index_ready(*after); }));
   const json listed = after->domain().suggestions.list({{"kind", "problem"}}).to_json();
+  CHECK(gauge(*after, "cxloop_plugin_analytics_index_cases") == 3);
   after->stop();
-  std::error_code ignored;
-  std::filesystem::remove_all(directory, ignored);
   REQUIRE(listed.at("items").size() == 1);
   CHECK(ids_of(listed.at("items")[0].at("case_ids")) == leaks);
+}
+
+TEST_CASE(
+    "Cases that arrive while the index is being rebuilt are matched once it is ready, "
+    "each once") {
+  DataDirectory data;
+  {
+    auto before = data.run({});
+    before->start();
+    store_history(*before, kHistoryCases);
+    before->stop();
+  }
+  auto server = data.run({analytics_instance()});
+  server->start();
+  // The server serves during the rebuild: these cases are taken while it runs.
+  std::vector<std::int64_t> leaks;
+  const std::vector<std::string> texts = {"The kettle leaks water from the base",
+                                          "kettle leaking water from the base",
+                                          "water leaks from the base of my kettle"};
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    leaks.push_back(intake(*server, "live" + std::to_string(i) + "@example.test", texts[i]));
+  }
+  if (index_ready(*server)) WARN("the rebuild ended before the cases arrived");
+  REQUIRE(wait_until([&] { return index_ready(*server); }, std::chrono::seconds(120)));
+  json proposal;
+  REQUIRE(wait_until([&] {
+    const json items =
+        server->domain().suggestions.list({{"kind", "problem"}}).to_json().at("items");
+    if (items.size() != 1) return false;
+    proposal = items[0];
+    return true;
+  }));
+  CHECK(ids_of(proposal.at("case_ids")) == leaks);
+  CHECK(proposal.at("evidence").at("scores").size() == 3);
+  CHECK(gauge(*server, "cxloop_plugin_analytics_index_cases") == kHistoryCases + 1 + 3);
+  CHECK(gauge(*server, "cxloop_plugin_analytics_cases_indexed_total") == 3);
+
+  // After the rebuild, a new case joins the same cluster live.
+  leaks.push_back(intake(*server, "live3@example.test", "my kettle leaks from the base"));
+  CHECK(wait_until([&] {
+    const json items =
+        server->domain().suggestions.list({{"kind", "problem"}}).to_json().at("items");
+    return items.size() == 1 && ids_of(items[0].at("case_ids")) == leaks;
+  }));
+  server->stop();
+}
+
+TEST_CASE(
+    "Stopping the server during the rebuild ends it cleanly, and the match operation asks to "
+    "wait meanwhile") {
+  DataDirectory data;
+  {
+    auto before = data.run({});
+    before->start();
+    store_history(*before, kHistoryCases);
+    before->stop();
+  }
+  {
+    auto server = data.run({analytics_instance()});
+    server->start();
+    auto* instance = server->plugins().find("similarity");
+    REQUIRE(instance != nullptr);
+    try {
+      instance->invoke("match", json{{"case_id", 1}});
+      WARN("the rebuild ended before the match was asked");
+    } catch (const plugin_host::PluginCallError& e) {
+      CHECK(e.status() == CXLOOP_ERR_UNAVAILABLE);
+      CHECK(std::string(e.what()).find("still being rebuilt") != std::string::npos);
+    }
+    if (index_ready(*server)) WARN("the rebuild ended before the stop");
+    server->stop();  // joins the rebuild thread; a rebuild that did not stop would hang here
+    CHECK(gauge(*server, "cxloop_plugin_analytics_index_ready") == 0);
+  }
+  // The next start rebuilds in full.
+  auto again = data.run({analytics_instance()});
+  again->start();
+  CHECK(wait_until([&] { return index_ready(*again); }, std::chrono::seconds(120)));
+  CHECK(gauge(*again, "cxloop_plugin_analytics_index_cases") == kHistoryCases + 1);
+  again->stop();
 }
 
 }  // namespace cxloop::testing
