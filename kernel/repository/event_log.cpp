@@ -8,6 +8,7 @@
 
 #include "repository/clock.hpp"
 #include "repository/database.hpp"
+#include "repository/sqlite_statement_cache.hpp"
 
 namespace cxloop::repository {
 namespace {
@@ -54,11 +55,23 @@ void EventLog::append(soci::session& tx, events::Event& event) {
     throw std::invalid_argument("event '" + event.type + "' for " + event.subject +
                                 " has data that is not valid JSON");
   event.at = now_rfc3339();
+  static const std::string insert =
+      "INSERT INTO events (type, subject, actor, at, data) VALUES (:t, :s, :a, :at, :d) "
+      "RETURNING id";
+  if (SqliteStatementCache* cache = SqliteStatementCache::of(tx)) {
+    SqliteStatementCache::Statement statement = cache->prepare(insert);
+    statement.bind(1, event.type);
+    statement.bind(2, event.subject);
+    statement.bind(3, event.actor);
+    statement.bind(4, event.at);
+    statement.bind(5, event.data_json);
+    statement.step();
+    event.id = statement.integer(0);
+    return;
+  }
   long long id = 0;
-  tx << "INSERT INTO events (type, subject, actor, at, data) VALUES (:t, :s, :a, :at, :d) "
-        "RETURNING id",
-      soci::use(event.type), soci::use(event.subject), soci::use(event.actor), soci::use(event.at),
-      soci::use(event.data_json), soci::into(id);
+  tx << insert, soci::use(event.type), soci::use(event.subject), soci::use(event.actor),
+      soci::use(event.at), soci::use(event.data_json), soci::into(id);
   event.id = id;
 }
 

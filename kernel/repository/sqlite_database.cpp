@@ -12,16 +12,17 @@ namespace {
 // Nesting depth of inline (re-entrant) writes on the writer thread; names their savepoints.
 thread_local int inline_depth = 0;
 
-void run_in_savepoint(soci::session& sql, const Database::Job& job, const std::string& name) {
-  sql << "SAVEPOINT " + name;
+void run_in_savepoint(soci::session& sql, SqliteStatementCache& statements,
+                      const Database::Job& job, const std::string& name) {
+  statements.execute("SAVEPOINT " + name);
   try {
     job(sql);
   } catch (...) {
-    sql << "ROLLBACK TO " + name;
-    sql << "RELEASE " + name;
+    statements.execute("ROLLBACK TO " + name);
+    statements.execute("RELEASE " + name);
     throw;
   }
-  sql << "RELEASE " + name;
+  statements.execute("RELEASE " + name);
 }
 
 }  // namespace
@@ -46,8 +47,14 @@ SqliteDatabase::SqliteDatabase(const std::string& path, const DatabaseOptions& o
     throw DatabaseError("SQLite database '" + path_ + "' refused WAL mode (journal_mode is '" +
                         mode + "'); put it on a local file system");
   *writer_session_ << "PRAGMA synchronous=FULL";
+  statements_.push_back(std::make_unique<SqliteStatementCache>(*writer_session_));
+  writer_statements_ = statements_.back().get();
   const std::size_t readers = options.readers > 0 ? static_cast<std::size_t>(options.readers) : 1;
-  readers_ = std::make_unique<SessionPool>(readers, [this] { return open_session(true); });
+  readers_ = std::make_unique<SessionPool>(readers, [this] {
+    std::unique_ptr<soci::session> session = open_session(true);
+    statements_.push_back(std::make_unique<SqliteStatementCache>(*session));
+    return session;
+  });
   writer_ = std::thread([this] { writer_loop(); });
   writer_id_ = writer_.get_id();
 }
@@ -81,7 +88,8 @@ void SqliteDatabase::write(const Job& job) {
   if (std::this_thread::get_id() == writer_id_) {
     ++inline_depth;
     try {
-      run_in_savepoint(*writer_session_, job, "inline" + std::to_string(inline_depth));
+      run_in_savepoint(*writer_session_, *writer_statements_, job,
+                       "inline" + std::to_string(inline_depth));
     } catch (...) {
       --inline_depth;
       throw;
@@ -123,18 +131,19 @@ void SqliteDatabase::read(const Job& job) {
   }
   SessionPool::Lease lease = readers_->acquire();
   soci::session& sql = lease.session();
+  SqliteStatementCache& statements = *SqliteStatementCache::of(sql);
   // A read transaction pins one WAL snapshot for all of the job's statements.
-  sql << "BEGIN";
+  statements.execute("BEGIN");
   try {
     job(sql);
   } catch (...) {
     try {
-      sql << "ROLLBACK";
+      statements.execute("ROLLBACK");
     } catch (...) {
     }
     throw;
   }
-  sql << "COMMIT";
+  statements.execute("COMMIT");
 }
 
 bool SqliteDatabase::ping() noexcept {
@@ -198,6 +207,7 @@ void SqliteDatabase::writer_loop() {
 
 void SqliteDatabase::run_batch(std::deque<Pending*>& batch) {
   soci::session& sql = *writer_session_;
+  SqliteStatementCache& statements = *writer_statements_;
   std::vector<std::exception_ptr> errors(batch.size());
   auto fail_all = [&](const std::string& message) {
     for (std::size_t i = 0; i < batch.size(); ++i)
@@ -206,7 +216,7 @@ void SqliteDatabase::run_batch(std::deque<Pending*>& batch) {
   };
 
   try {
-    sql << "BEGIN IMMEDIATE";
+    statements.execute("BEGIN IMMEDIATE");
   } catch (const std::exception& e) {
     fail_all("cannot start a write transaction on SQLite database '" + path_ +
              "' (another process may hold its write lock longer than busy_timeout): " + e.what());
@@ -214,10 +224,10 @@ void SqliteDatabase::run_batch(std::deque<Pending*>& batch) {
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     try {
-      sql << "SAVEPOINT job";
+      statements.execute("SAVEPOINT job");
     } catch (const std::exception& e) {
       try {
-        sql << "ROLLBACK";
+        statements.execute("ROLLBACK");
       } catch (...) {
       }
       fail_all(std::string("write batch aborted: ") + e.what());
@@ -225,15 +235,15 @@ void SqliteDatabase::run_batch(std::deque<Pending*>& batch) {
     }
     try {
       (*batch[i]->job)(sql);
-      sql << "RELEASE job";
+      statements.execute("RELEASE job");
     } catch (...) {
       errors[i] = std::current_exception();
       try {
-        sql << "ROLLBACK TO job";
-        sql << "RELEASE job";
+        statements.execute("ROLLBACK TO job");
+        statements.execute("RELEASE job");
       } catch (const std::exception& e) {
         try {
-          sql << "ROLLBACK";
+          statements.execute("ROLLBACK");
         } catch (...) {
         }
         fail_all(std::string("write batch aborted while undoing a failed job: ") + e.what());
@@ -242,10 +252,10 @@ void SqliteDatabase::run_batch(std::deque<Pending*>& batch) {
     }
   }
   try {
-    sql << "COMMIT";
+    statements.execute("COMMIT");
   } catch (const std::exception& e) {
     try {
-      sql << "ROLLBACK";
+      statements.execute("ROLLBACK");
     } catch (...) {
     }
     // Nothing of the batch is durable, so every job fails, even those that ran cleanly.

@@ -10,9 +10,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "repository/database.hpp"
 #include "repository/session_pool.hpp"
+#include "repository/sqlite_statement_cache.hpp"
 
 namespace cxloop::repository {
 
@@ -52,6 +54,10 @@ class SqliteDatabase : public Database {
   bool closing_ = false;
   std::thread writer_;
   std::thread::id writer_id_;
+  // One per connection (writer and readers); declared last so they are destroyed, and their
+  // statements finalized, before the sessions close.
+  std::vector<std::unique_ptr<SqliteStatementCache>> statements_;
+  SqliteStatementCache* writer_statements_ = nullptr;
 };
 
 }  // namespace cxloop::repository

@@ -1,6 +1,7 @@
 #include "workflow/sql_rows.hpp"
 
 #include "repository/database.hpp"
+#include "repository/sqlite_statement_cache.hpp"
 #include "workflow/workflow_context.hpp"
 
 #include <soci/soci.h>
@@ -10,6 +11,8 @@
 
 namespace cxloop::workflow {
 namespace {
+
+using repository::SqliteStatementCache;
 
 bool listed(std::initializer_list<const char*> names, const std::string& name) {
   return std::any_of(names.begin(), names.end(),
@@ -27,6 +30,68 @@ void bind_all(soci::details::prepare_temp_type& prep, std::deque<SqlQuery::Bindi
       prep, soci::use(entry.text, indicators.back(), entry.name);
     }
   }
+}
+
+// Binds every value to a cached SQLite statement (which copies text values).
+void bind_all(SqliteStatementCache::Statement& statement,
+              const std::deque<SqlQuery::Binding>& bindings) {
+  for (const auto& entry : bindings) {
+    const int index = statement.parameter(":" + entry.name);
+    if (entry.is_null) {
+      statement.bind_null(index);
+    } else if (entry.is_number) {
+      statement.bind(index, static_cast<std::int64_t>(entry.number));
+    } else {
+      statement.bind(index, entry.text);
+    }
+  }
+}
+
+// One column of a cached statement's row, typed as SOCI types it (see column_value): by the
+// declared type of the table column, text for expressions (count(*) arrives as text, as it
+// does through SOCI), the stored type when the declared one is unfamiliar.
+nlohmann::json column_value(const SqliteStatementCache::Statement& statement, int index) {
+  using Declared = SqliteStatementCache::Declared;
+  using Stored = SqliteStatementCache::Stored;
+  const Stored stored = statement.stored(index);
+  if (stored == Stored::null) return nullptr;
+  switch (statement.declared(index)) {
+    case Declared::integer:
+      return statement.integer(index);
+    case Declared::real:
+      return statement.real(index);
+    case Declared::other:
+      if (stored == Stored::integer) return statement.integer(index);
+      if (stored == Stored::real) return statement.real(index);
+      return statement.text(index);
+    case Declared::none:
+    case Declared::text:
+      break;
+  }
+  return statement.text(index);
+}
+
+// Stores a column's value under its name, parsing JSON columns and turning bool columns into
+// true/false.
+void put_column(nlohmann::json& out, const std::string& name, nlohmann::json value,
+                std::initializer_list<const char*> json_columns,
+                std::initializer_list<const char*> bool_columns) {
+  if (value.is_string() && listed(json_columns, name)) {
+    value = parse_stored_json(value.get<std::string>());
+  } else if (value.is_number() && listed(bool_columns, name)) {
+    value = value.get<long long>() != 0;
+  }
+  out[name] = std::move(value);
+}
+
+nlohmann::json row_to_json(const SqliteStatementCache::Statement& statement,
+                           std::initializer_list<const char*> json_columns,
+                           std::initializer_list<const char*> bool_columns) {
+  nlohmann::json out = nlohmann::json::object();
+  const int columns = statement.columns();
+  for (int i = 0; i < columns; ++i)
+    put_column(out, statement.name(i), column_value(statement, i), json_columns, bool_columns);
+  return out;
 }
 
 }  // namespace
@@ -86,16 +151,9 @@ nlohmann::json parse_stored_json(const std::string& text) {
 nlohmann::json row_to_json(const soci::row& row, std::initializer_list<const char*> json_columns,
                            std::initializer_list<const char*> bool_columns) {
   nlohmann::json out = nlohmann::json::object();
-  for (std::size_t i = 0; i < row.size(); ++i) {
-    const std::string& name = row.get_properties(i).get_name();
-    nlohmann::json value = column_value(row, i);
-    if (value.is_string() && listed(json_columns, name)) {
-      value = parse_stored_json(value.get<std::string>());
-    } else if (value.is_number() && listed(bool_columns, name)) {
-      value = value.get<long long>() != 0;
-    }
-    out[name] = std::move(value);
-  }
+  for (std::size_t i = 0; i < row.size(); ++i)
+    put_column(out, row.get_properties(i).get_name(), column_value(row, i), json_columns,
+               bool_columns);
   return out;
 }
 
@@ -164,18 +222,30 @@ std::string SqlQuery::bind(const SqlValue& value) {
 std::vector<nlohmann::json> SqlQuery::rows(soci::session& session,
                                            std::initializer_list<const char*> json_columns,
                                            std::initializer_list<const char*> bool_columns) const {
+  std::vector<nlohmann::json> out;
+  if (SqliteStatementCache* cache = SqliteStatementCache::of(session)) {
+    SqliteStatementCache::Statement statement = cache->prepare(sql_);
+    bind_all(statement, bindings_);
+    while (statement.step()) out.push_back(row_to_json(statement, json_columns, bool_columns));
+    return out;
+  }
   // SOCI binds by reference; copies keep this method const and the values alive.
   auto bindings = bindings_;
   std::deque<soci::indicator> indicators;
   soci::details::prepare_temp_type prep = (session.prepare << sql_);
   bind_all(prep, bindings, indicators);
   soci::rowset<soci::row> result(prep);
-  std::vector<nlohmann::json> out;
   for (const soci::row& row : result) out.push_back(row_to_json(row, json_columns, bool_columns));
   return out;
 }
 
 std::int64_t SqlQuery::scalar(soci::session& session) const {
+  if (SqliteStatementCache* cache = SqliteStatementCache::of(session)) {
+    SqliteStatementCache::Statement statement = cache->prepare(sql_);
+    bind_all(statement, bindings_);
+    if (!statement.step() || statement.stored(0) == SqliteStatementCache::Stored::null) return 0;
+    return statement.integer(0);
+  }
   auto bindings = bindings_;
   std::deque<soci::indicator> indicators;
   long long value = 0;
@@ -189,6 +259,12 @@ std::int64_t SqlQuery::scalar(soci::session& session) const {
 }
 
 void SqlQuery::execute(soci::session& session) const {
+  if (SqliteStatementCache* cache = SqliteStatementCache::of(session)) {
+    SqliteStatementCache::Statement statement = cache->prepare(sql_);
+    bind_all(statement, bindings_);
+    statement.run();
+    return;
+  }
   auto bindings = bindings_;
   std::deque<soci::indicator> indicators;
   soci::details::prepare_temp_type prep = (session.prepare << sql_);
@@ -245,6 +321,12 @@ std::optional<nlohmann::json> select_one(soci::session& session, const std::stri
                                          std::int64_t key,
                                          std::initializer_list<const char*> json_columns,
                                          std::initializer_list<const char*> bool_columns) {
+  if (SqliteStatementCache* cache = SqliteStatementCache::of(session)) {
+    SqliteStatementCache::Statement statement = cache->prepare(sql);
+    statement.bind(1, key);
+    if (!statement.step()) return std::nullopt;
+    return row_to_json(statement, json_columns, bool_columns);
+  }
   long long bound = key;
   soci::row row;
   session << sql, soci::use(bound), soci::into(row);
