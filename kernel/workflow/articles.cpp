@@ -2,13 +2,12 @@
 
 #include <soci/soci.h>
 
-#include <cctype>
-
 #include "repository/database.hpp"
 #include "workflow/change_events.hpp"
 #include "workflow/clock.hpp"
 #include "workflow/domain_error.hpp"
 #include "workflow/field_rules.hpp"
+#include "workflow/search_words.hpp"
 #include "workflow/sql_rows.hpp"
 #include "workflow/workflow_context.hpp"
 
@@ -28,23 +27,6 @@ DomainError missing_article(std::int64_t id) {
 std::optional<nlohmann::json> load(soci::session& session, std::int64_t id) {
   return select_one(session, std::string("SELECT ") + kColumns + " FROM articles WHERE id = :id",
                     id, {"products"}, {"published"});
-}
-
-// The words of a search: letters and digits (any script), everything else separates.
-// Passing words rather than the user's text keeps FTS5 and tsquery syntax out of reach.
-std::vector<std::string> search_words(const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  for (unsigned char c : text) {
-    if (c >= 0x80 || std::isalnum(c)) {
-      word += static_cast<char>(c);
-    } else if (!word.empty()) {
-      words.push_back(word);
-      word.clear();
-    }
-  }
-  if (!word.empty()) words.push_back(word);
-  return words;
 }
 
 }  // namespace

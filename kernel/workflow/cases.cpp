@@ -8,6 +8,7 @@
 #include "repository/database.hpp"
 #include "repository/event_log.hpp"
 #include "repository/outbox.hpp"
+#include "workflow/case_search.hpp"
 #include "workflow/change_events.hpp"
 #include "workflow/clock.hpp"
 #include "workflow/customers.hpp"
@@ -551,7 +552,7 @@ Page CaseService::list(const nlohmann::json& query) const {
   nlohmann::json q = query.is_null() ? nlohmann::json::object() : query;
   require_object(q,
                  {"state", "category", "channel", "sku", "batch", "customer_id", "problem_id",
-                  "created_from", "created_to", "q", "cursor", "limit"},
+                  "created_from", "created_to", "q", "cursor", "limit", "count"},
                  "case list query");
   std::vector<std::string> states;
   if (auto state = optional_text(q, "state", 200)) {
@@ -574,7 +575,10 @@ Page CaseService::list(const nlohmann::json& query) const {
   auto batch = optional_text(q, "batch", 100);
   auto customer_id = optional_id(q, "customer_id");
   auto problem_id = optional_id(q, "problem_id");
-  auto text = optional_text(q, "q", 200);
+  std::optional<CaseTextSearch> search;
+  if (auto text = optional_text(q, "q", 200); text && !trim(*text).empty()) {
+    search.emplace(*text, context_.db.backend() == repository::Backend::postgresql);
+  }
   std::optional<std::string> from, to;
   for (const char* key : {"created_from", "created_to"}) {
     if (auto value = optional_text(q, key, 40)) {
@@ -590,28 +594,23 @@ Page CaseService::list(const nlohmann::json& query) const {
     }
   }
   PageRequest request = PageRequest::from_json(q);
+  auto add_filters = [&](SqlQuery& sql) {
+    if (search) search->add_condition(sql);
+    sql.where_in("state", states);
+    if (category) sql.where("category = $", *category);
+    if (channel) sql.where("channel = $", *channel);
+    if (sku) sql.where("sku = $", *sku);
+    if (batch) sql.where("batch = $", *batch);
+    if (customer_id) sql.where("customer_id = $", *customer_id);
+    if (problem_id) sql.where("problem_id = $", *problem_id);
+    if (from) sql.where("created_at >= $", *from);
+    if (to) sql.where("created_at < $", *to);
+  };
   Page page;
   context_.db.read([&](soci::session& session) {
-    page = fetch_page(
-        session, kColumns, "cases", "",
-        [&](SqlQuery& sql) {
-          sql.where_in("state", states);
-          if (category) sql.where("category = $", *category);
-          if (channel) sql.where("channel = $", *channel);
-          if (sku) sql.where("sku = $", *sku);
-          if (batch) sql.where("batch = $", *batch);
-          if (customer_id) sql.where("customer_id = $", *customer_id);
-          if (problem_id) sql.where("problem_id = $", *problem_id);
-          if (from) sql.where("created_at >= $", *from);
-          if (to) sql.where("created_at < $", *to);
-          if (text && !text->empty()) {
-            sql.where(
-                "(lower(subject) LIKE lower($) ESCAPE '\\' OR lower(description) LIKE "
-                "lower($) ESCAPE '\\')",
-                like_pattern(*text));
-          }
-        },
-        request);
+    page = search ? fetch_page_by_id(session, kColumns, search->from(), search->id_column(),
+                                     add_filters, request)
+                  : fetch_page(session, kColumns, "cases", "", add_filters, request);
   });
   return page;
 }

@@ -77,8 +77,9 @@ class CaseService {
   nlohmann::json get(std::int64_t case_id) const;
   nlohmann::json find_by_number(const std::string& number) const;
   // Filters: state (comma-separated list allowed), category, channel, sku, batch,
-  // customer_id, problem_id, created_from, created_to, q (text in subject or description),
-  // cursor, limit. Newest first.
+  // customer_id, problem_id, created_from, created_to, q (words in subject or description,
+  // case_search.hpp), cursor, limit, count ("exact", cursor_page.hpp). Newest first: by
+  // created_at, or with q by arrival (id).
   Page list(const nlohmann::json& query) const;
   // Messages oldest first, after the given message id.
   nlohmann::json messages(std::int64_t case_id, std::int64_t after_id = 0, int limit = 200) const;

@@ -3,6 +3,7 @@
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "workflow/domain_error.hpp"
@@ -52,6 +53,16 @@ PageRequest PageRequest::from_json(const nlohmann::json& query) {
   if (request.cursor && request.cursor->empty()) request.cursor.reset();
   if (auto limit = optional_integer(query, "limit", 1, 200))
     request.limit = static_cast<int>(*limit);
+  if (auto count = optional_text(query, "count", 20)) {
+    if (*count != "exact") {
+      throw DomainError(ErrorKind::invalid,
+                        "'count' is '" + *count + "'; send count=exact for an exact total, or " +
+                            "leave it out for a total counted up to " + std::to_string(kTotalCap) +
+                            " (total_exact tells which)",
+                        "/count");
+    }
+    request.exact_total = true;
+  }
   return request;
 }
 
@@ -60,6 +71,7 @@ nlohmann::json Page::to_json() const {
   out["items"] = items;
   out["next_cursor"] = next_cursor ? nlohmann::json(*next_cursor) : nlohmann::json(nullptr);
   out["total"] = total;
+  out["total_exact"] = total_exact;
   return out;
 }
 
@@ -74,36 +86,85 @@ std::string encode_cursor(const std::string& created_at, std::int64_t id) {
   return out.str();
 }
 
-Page fetch_page(soci::session& session, const std::string& columns, const std::string& from,
-                const std::string& prefix, const std::function<void(SqlQuery&)>& add_filters,
-                const PageRequest& request, std::initializer_list<const char*> json_columns,
-                std::initializer_list<const char*> bool_columns) {
-  Page page;
-  SqlQuery count("SELECT count(*) FROM " + from);
+namespace {
+
+// The total of rows matching the filters: exact on request, otherwise counted up to
+// kTotalCap + 1 rows, the one more telling that the total is a lower bound.
+void count_total(soci::session& session, const std::string& from,
+                 const std::function<void(SqlQuery&)>& add_filters, const PageRequest& request,
+                 Page& page) {
+  if (request.exact_total) {
+    SqlQuery count("SELECT count(*) FROM " + from);
+    add_filters(count);
+    page.total = count.scalar(session);
+    page.total_exact = true;
+    return;
+  }
+  SqlQuery count("SELECT count(*) FROM (SELECT 1 FROM " + from);
   add_filters(count);
-  page.total = count.scalar(session);
+  count.text(" LIMIT " + std::to_string(kTotalCap + 1) + ") AS capped");
+  std::int64_t counted = count.scalar(session);
+  page.total = std::min(counted, kTotalCap);
+  page.total_exact = counted <= kTotalCap;
+}
+
+// How a page is ordered, newest first: by (created_at, id) when created_at is set, else by
+// id alone.
+struct PageOrder {
+  std::string created_at;
+  std::string id;
+};
+
+Page fetch_ordered_page(soci::session& session, const std::string& columns, const std::string& from,
+                        const PageOrder& order, const std::function<void(SqlQuery&)>& add_filters,
+                        const PageRequest& request, std::initializer_list<const char*> json_columns,
+                        std::initializer_list<const char*> bool_columns) {
+  Page page;
+  count_total(session, from, add_filters, request, page);
 
   SqlQuery select("SELECT " + columns + " FROM " + from);
   add_filters(select);
   if (request.cursor) {
     CursorPosition position = decode_cursor(*request.cursor);
-    // A row-value comparison, which both backends answer from the (created_at, id) index;
-    // the equivalent "a < x OR (a = x AND b < y)" makes SQLite sort every remaining row.
-    std::string at = select.bind(position.created_at);
-    std::string id = select.bind(position.id);
-    select.where("(" + prefix + "created_at, " + prefix + "id) < (" + at + ", " + id + ")");
+    if (order.created_at.empty()) {
+      select.where(order.id + " < $", position.id);
+    } else {
+      // A row-value comparison, which both backends answer from the (created_at, id) index;
+      // the equivalent "a < x OR (a = x AND b < y)" makes SQLite sort every remaining row.
+      std::string at = select.bind(position.created_at);
+      std::string id = select.bind(position.id);
+      select.where("(" + order.created_at + ", " + order.id + ") < (" + at + ", " + id + ")");
+    }
   }
   // One row more than asked tells whether another page follows.
-  select.text(" ORDER BY " + prefix + "created_at DESC, " + prefix + "id DESC LIMIT " +
-              std::to_string(request.limit + 1));
+  select.text(" ORDER BY " +
+              (order.created_at.empty() ? std::string() : order.created_at + " DESC, ") + order.id +
+              " DESC LIMIT " + std::to_string(request.limit + 1));
   page.items = select.rows(session, json_columns, bool_columns);
   if (page.items.size() > static_cast<std::size_t>(request.limit)) {
     page.items.resize(request.limit);
     const auto& last = page.items.back();
     page.next_cursor =
-        encode_cursor(last.at("created_at").get<std::string>(), last.at("id").get<std::int64_t>());
+        encode_cursor(last.at("created_at").get<std::string>(), integer_value(last.at("id")));
   }
   return page;
+}
+
+}  // namespace
+
+Page fetch_page(soci::session& session, const std::string& columns, const std::string& from,
+                const std::string& prefix, const std::function<void(SqlQuery&)>& add_filters,
+                const PageRequest& request, std::initializer_list<const char*> json_columns,
+                std::initializer_list<const char*> bool_columns) {
+  return fetch_ordered_page(session, columns, from, {prefix + "created_at", prefix + "id"},
+                            add_filters, request, json_columns, bool_columns);
+}
+
+Page fetch_page_by_id(soci::session& session, const std::string& columns, const std::string& from,
+                      const std::string& id_column,
+                      const std::function<void(SqlQuery&)>& add_filters,
+                      const PageRequest& request) {
+  return fetch_ordered_page(session, columns, from, {"", id_column}, add_filters, request, {}, {});
 }
 
 }  // namespace cxloop::workflow
