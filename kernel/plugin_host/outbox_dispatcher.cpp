@@ -1,5 +1,8 @@
 #include "plugin_host/outbox_dispatcher.hpp"
 
+#include <map>
+#include <set>
+
 #include <Poco/Logger.h>
 
 #include "metrics/metrics.hpp"
@@ -69,9 +72,17 @@ void OutboxDispatcher::wake() {
   wakeup_.notify_all();
 }
 
+// What one batch came to: the items their plugins handled (with the answers) and the items
+// held back, recorded together by Outbox::settle.
+struct OutboxDispatcher::Settlement {
+  std::vector<repository::OutboxItem> done;
+  std::map<std::int64_t, std::string> answers;
+  std::vector<repository::Outbox::Deferral> deferred;
+};
+
 std::size_t OutboxDispatcher::dispatch_due() {
   std::size_t count = 0;
-  while (dispatch_one()) ++count;
+  while (std::size_t n = dispatch_batch()) count += n;
   return count;
 }
 
@@ -84,7 +95,7 @@ void OutboxDispatcher::run() {
     }
     bool busy = false;
     try {
-      busy = dispatch_one();
+      busy = dispatch_batch() > 0;
     } catch (const std::exception& e) {
       // The database is unreachable or a claim failed: wait a poll interval and try again.
       logger.error("outbox dispatch failed: %s", std::string(e.what()));
@@ -96,37 +107,78 @@ void OutboxDispatcher::run() {
   }
 }
 
-bool OutboxDispatcher::dispatch_one() {
-  std::vector<repository::OutboxItem> items = outbox_.claim(node_, 1, lease);
-  if (items.empty()) return false;
-  for (const auto& item : items) dispatch(item);
-  return true;
+std::size_t OutboxDispatcher::dispatch_batch() {
+  const auto claimed_at = std::chrono::steady_clock::now();
+  std::vector<repository::OutboxItem> items = outbox_.claim(node_, claim_batch, lease);
+  if (items.empty()) return 0;
+  Settlement settlement;
+  for (const auto& item : items) {
+    // Items whose turn comes after half their lease (slow sends before them) go back unsent:
+    // dispatching them this late could overlap another node's claim after the lease expires.
+    if (std::chrono::steady_clock::now() - claimed_at > lease / 2) {
+      settlement.deferred.push_back({item.id, std::chrono::milliseconds(0)});
+      continue;
+    }
+    dispatch(item, settlement);
+  }
+  Poco::Logger& logger = Poco::Logger::get("cxloop.outbox");
+  const auto failed = outbox_.settle(
+      settlement.done,
+      [&](const repository::OutboxItem& item) {
+        if (on_done_) on_done_(item, settlement.answers[item.id]);
+      },
+      settlement.deferred);
+  std::set<std::int64_t> refused;
+  for (const auto& [item, error] : failed) {
+    refused.insert(item.id);
+    try {
+      std::rethrow_exception(error);
+    } catch (const workflow::DomainError& e) {
+      // An answer the kernel cannot use (no external reference) will not improve by retrying.
+      record_failure(item, std::string("the plugin's answer was refused: ") + e.what(),
+                     e.kind() == workflow::ErrorKind::invalid);
+    } catch (const std::exception& e) {
+      record_failure(item, std::string("recording the plugin's answer failed: ") + e.what(), false);
+    } catch (...) {
+      logger.error("recording outbox item %s failed with an unknown exception",
+                   std::to_string(item.id));
+      record_failure(item, "recording the plugin's answer failed", false);
+    }
+  }
+  for (const auto& item : settlement.done) {
+    if (refused.count(item.id) == 0)
+      metrics_.counter_add("cxloop_outbox_dispatch_success_total", kSuccessHelp,
+                           {{"target", item.target}});
+  }
+  return items.size();
 }
 
-void OutboxDispatcher::dispatch(const repository::OutboxItem& item) {
+void OutboxDispatcher::record_failure(const repository::OutboxItem& item, const std::string& error,
+                                      bool dead) {
   Poco::Logger& logger = Poco::Logger::get("cxloop.outbox");
+  metrics_.counter_add("cxloop_outbox_dispatch_failures_total", kFailureHelp,
+                       {{"target", item.target}, {"outcome", dead ? "dead" : "retry"}});
+  logger.warning("outbox item %s (%s for %s, attempt %s) %s: %s", std::to_string(item.id),
+                 item.operation, item.target, std::to_string(item.attempts + 1),
+                 std::string(dead ? "is dead" : "will be retried"), error);
+  if (outbox_.fail(item.id, error, dead) && on_dead_) {
+    try {
+      on_dead_(item, error);
+    } catch (const std::exception& e) {
+      logger.error("recording the dead outbox item %s failed: %s", std::to_string(item.id),
+                   std::string(e.what()));
+    }
+  }
+}
+
+void OutboxDispatcher::dispatch(const repository::OutboxItem& item, Settlement& settlement) {
   const metrics::Labels target{{"target", item.target}};
   metrics_.counter_add("cxloop_outbox_dispatch_attempts_total", kAttemptsHelp, target);
 
-  const auto record_failure = [&](const std::string& error, bool dead) {
-    metrics_.counter_add("cxloop_outbox_dispatch_failures_total", kFailureHelp,
-                         {{"target", item.target}, {"outcome", dead ? "dead" : "retry"}});
-    logger.warning("outbox item %s (%s for %s, attempt %s) %s: %s", std::to_string(item.id),
-                   item.operation, item.target, std::to_string(item.attempts + 1),
-                   std::string(dead ? "is dead" : "will be retried"), error);
-    if (outbox_.fail(item.id, error, dead) && on_dead_) {
-      try {
-        on_dead_(item, error);
-      } catch (const std::exception& e) {
-        logger.error("recording the dead outbox item %s failed: %s", std::to_string(item.id),
-                     std::string(e.what()));
-      }
-    }
-  };
-
   PluginInstance* instance = plugins_.find(item.target);
   if (instance == nullptr) {
-    record_failure("plugin instance '" + item.target +
+    record_failure(item,
+                   "plugin instance '" + item.target +
                        "' is not running; fix it (GET /api/v1/plugins shows why) and restart",
                    false);
     return;
@@ -136,17 +188,17 @@ void OutboxDispatcher::dispatch(const repository::OutboxItem& item) {
   try {
     payload = nlohmann::json::parse(item.payload_json);
   } catch (const nlohmann::json::parse_error& e) {
-    record_failure(std::string("payload is not valid JSON: ") + e.what(), true);
+    record_failure(item, std::string("payload is not valid JSON: ") + e.what(), true);
     return;
   }
   if (!payload.is_object()) {
-    record_failure("payload must be a JSON object", true);
+    record_failure(item, "payload must be a JSON object", true);
     return;
   }
   if (gate_) {
     const std::chrono::milliseconds hold = gate_(item, payload);
     if (hold.count() > 0) {
-      outbox_.defer(item.id, hold);
+      settlement.deferred.push_back({item.id, hold});
       return;
     }
   }
@@ -161,27 +213,14 @@ void OutboxDispatcher::dispatch(const repository::OutboxItem& item) {
     metrics_.observe(
         "cxloop_outbox_dispatch_seconds", kLatencyHelp, target,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    record_failure(e.what(), permanent(e.status()));
+    record_failure(item, e.what(), permanent(e.status()));
     return;
   }
   metrics_.observe(
       "cxloop_outbox_dispatch_seconds", kLatencyHelp, target,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  if (on_done_) {
-    try {
-      on_done_(item, answer);
-    } catch (const workflow::DomainError& e) {
-      // An answer the kernel cannot use (no external reference) will not improve by retrying.
-      record_failure(std::string("the plugin's answer was refused: ") + e.what(),
-                     e.kind() == workflow::ErrorKind::invalid);
-      return;
-    } catch (const std::exception& e) {
-      record_failure(std::string("recording the plugin's answer failed: ") + e.what(), false);
-      return;
-    }
-  }
-  outbox_.complete(item.id);
-  metrics_.counter_add("cxloop_outbox_dispatch_success_total", kSuccessHelp, target);
+  settlement.answers[item.id] = std::move(answer);
+  settlement.done.push_back(item);
 }
 
 }  // namespace cxloop::plugin_host

@@ -1,5 +1,6 @@
-// The outbox dispatcher: worker threads that claim due outbox items with a lease and hand each
-// to its target plugin instance's invoke(operation, payload + idempotency_key).
+// The outbox dispatcher: worker threads that claim due outbox items with a lease, a batch at a
+// time, hand each to its target plugin instance's invoke(operation, payload + idempotency_key),
+// and record the batch's outcomes in one transaction (Outbox::settle).
 //   CXLOOP_OK                         -> complete
 //   UNAVAILABLE, INTERNAL, CONFLICT   -> failed attempt, retried with backoff
 //   INVALID, UNSUPPORTED, NOT_FOUND,
@@ -76,12 +77,19 @@ class OutboxDispatcher {
 
   // How long a claimed item stays ours; a node that dies mid-item releases it by expiry.
   static constexpr std::chrono::seconds lease{300};
+  // Most items one worker claims at once. A claim and a settlement are one commit each for
+  // the whole batch, where they were two commits per item; more than this would keep items
+  // waiting behind one worker's slow sends while other workers idle.
+  static constexpr int claim_batch = 16;
 
  private:
+  struct Settlement;
   void run();
-  // Claims one due item and dispatches it; false when nothing was due.
-  bool dispatch_one();
-  void dispatch(const repository::OutboxItem& item);
+  // Claims a batch of due items, dispatches them and settles their outcomes; returns how many
+  // were claimed (0 when nothing was due).
+  std::size_t dispatch_batch();
+  void dispatch(const repository::OutboxItem& item, Settlement& settlement);
+  void record_failure(const repository::OutboxItem& item, const std::string& error, bool dead);
 
   repository::Outbox& outbox_;
   PluginHost& plugins_;

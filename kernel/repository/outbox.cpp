@@ -68,14 +68,79 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int attempts) {
   return std::chrono::milliseconds(capped - capped / 2 + jitter(rng));
 }
 
-}  // namespace
+// Marks an item done; returns how many rows changed (0 when the id does not exist).
+long long mark_done(soci::session& sql, std::int64_t id, const std::string& now) {
+  const long long key = id;
+  soci::statement st = (sql.prepare << "UPDATE outbox SET state = 'done', claimed_by = NULL, "
+                                       "lease_until = NULL, updated_at = :u WHERE id = :id",
+                        soci::use(now), soci::use(key));
+  st.execute(true);
+  return st.get_affected_rows();
+}
 
-bool Outbox::enqueue(soci::session& tx, const std::string& target, const std::string& operation,
-                     const std::string& payload_json, const std::string& idempotency_key) {
+// Puts a claimed item back to pending, due after delay, without counting the attempt its claim
+// counted.
+void put_back(soci::session& sql, std::int64_t id, Clock::TimePoint now_tp,
+              std::chrono::milliseconds delay) {
+  const long long key = id;
+  const std::string now = to_rfc3339(now_tp);
+  const std::string due = to_rfc3339(now_tp + delay);
+  sql << "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, "
+         "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, next_attempt_at = :due, "
+         "updated_at = :u WHERE id = :id AND state = 'inflight'",
+      soci::use(due), soci::use(now), soci::use(key);
+}
+
+void require_complete(const std::string& target, const std::string& operation,
+                      const std::string& idempotency_key) {
   if (target.empty() || operation.empty() || idempotency_key.empty())
     throw std::invalid_argument(
         "an outbox item needs a target, an operation and an idempotency key (got target '" +
         target + "', operation '" + operation + "', key '" + idempotency_key + "')");
+}
+
+}  // namespace
+
+std::size_t Outbox::enqueue_all(soci::session& tx, const std::vector<NewItem>& items) {
+  // Rows per statement: 500 x 7 parameters stays far below either backend's limit.
+  constexpr std::size_t kRows = 500;
+  for (const auto& item : items)
+    require_complete(item.target, item.operation, item.idempotency_key);
+  const std::string now = now_rfc3339();
+  std::size_t added = 0;
+  for (std::size_t start = 0; start < items.size(); start += kRows) {
+    const std::size_t end = std::min(items.size(), start + kRows);
+    std::string sql =
+        "INSERT INTO outbox (target, operation, payload, idempotency_key, state, attempts, "
+        "last_error, next_attempt_at, created_at, updated_at) VALUES ";
+    for (std::size_t i = start; i < end; ++i) {
+      const std::string n = std::to_string(i - start);
+      sql += (i == start ? "" : ", ") + std::string("(:t") + n + ", :o" + n + ", :p" + n + ", :k" +
+             n + ", 'pending', 0, '', :n" + n + ", :c" + n + ", :u" + n + ")";
+    }
+    sql += " ON CONFLICT (idempotency_key) DO NOTHING";
+    soci::statement st(tx);
+    for (std::size_t i = start; i < end; ++i) {
+      st.exchange(soci::use(items[i].target));
+      st.exchange(soci::use(items[i].operation));
+      st.exchange(soci::use(items[i].payload_json));
+      st.exchange(soci::use(items[i].idempotency_key));
+      st.exchange(soci::use(now));
+      st.exchange(soci::use(now));
+      st.exchange(soci::use(now));
+    }
+    st.alloc();
+    st.prepare(sql);
+    st.define_and_bind();
+    st.execute(true);
+    added += static_cast<std::size_t>(st.get_affected_rows());
+  }
+  return added;
+}
+
+bool Outbox::enqueue(soci::session& tx, const std::string& target, const std::string& operation,
+                     const std::string& payload_json, const std::string& idempotency_key) {
+  require_complete(target, operation, idempotency_key);
   const std::string now = now_rfc3339();
   soci::statement st =
       (tx.prepare << "INSERT INTO outbox (target, operation, payload, idempotency_key, state, "
@@ -135,7 +200,8 @@ std::vector<OutboxItem> Outbox::claim(const std::string& node, int limit,
                            st.exchange(soci::use(count));
                          });
     };
-    items = claim_where("state = 'pending' AND next_attempt_at <= :now2", "next_attempt_at, id", limit);
+    items =
+        claim_where("state = 'pending' AND next_attempt_at <= :now2", "next_attempt_at, id", limit);
     if (static_cast<int>(items.size()) < limit) {
       auto expired = claim_where("state = 'inflight' AND lease_until <= :now2", "lease_until, id",
                                  limit - static_cast<int>(items.size()));
@@ -148,31 +214,42 @@ std::vector<OutboxItem> Outbox::claim(const std::string& node, int limit,
 }
 
 void Outbox::complete(std::int64_t id) {
-  const long long key = id;
   const std::string now = now_rfc3339();
   long long changed = 0;
-  db_.write([&](soci::session& sql) {
-    soci::statement st = (sql.prepare << "UPDATE outbox SET state = 'done', claimed_by = NULL, "
-                                         "lease_until = NULL, updated_at = :u WHERE id = :id",
-                          soci::use(now), soci::use(key));
-    st.execute(true);
-    changed = st.get_affected_rows();
-  });
+  db_.write([&](soci::session& sql) { changed = mark_done(sql, id, now); });
   if (changed == 0)
     throw std::invalid_argument("outbox item " + std::to_string(id) + " does not exist");
 }
 
 void Outbox::defer(std::int64_t id, std::chrono::milliseconds delay) {
-  const long long key = id;
+  const auto now_tp = Clock::now();
+  db_.write([&](soci::session& sql) { put_back(sql, id, now_tp, delay); });
+}
+
+std::vector<std::pair<OutboxItem, std::exception_ptr>> Outbox::settle(
+    const std::vector<OutboxItem>& done, const Recorder& record,
+    const std::vector<Deferral>& deferred) {
+  std::vector<std::pair<OutboxItem, std::exception_ptr>> failed;
+  if (done.empty() && deferred.empty()) return failed;
   const auto now_tp = Clock::now();
   const std::string now = to_rfc3339(now_tp);
-  const std::string due = to_rfc3339(now_tp + delay);
   db_.write([&](soci::session& sql) {
-    sql << "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, "
-           "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, next_attempt_at = :due, "
-           "updated_at = :u WHERE id = :id AND state = 'inflight'",
-        soci::use(due), soci::use(now), soci::use(key);
+    failed.clear();  // the job may run again when its group commit is retried
+    for (const auto& item : done) {
+      try {
+        // A nested write is a savepoint: a failing record leaves this item inflight and the
+        // rest of the batch intact.
+        db_.write([&](soci::session& tx) {
+          if (record) record(item);
+          mark_done(tx, item.id, now);
+        });
+      } catch (...) {
+        failed.emplace_back(item, std::current_exception());
+      }
+    }
+    for (const auto& d : deferred) put_back(sql, d.id, now_tp, d.delay);
   });
+  return failed;
 }
 
 std::vector<std::string> Outbox::claimants() const {
@@ -191,9 +268,11 @@ std::int64_t Outbox::release(const std::string& claimant) {
   long long changed = 0;
   db_.write([&](soci::session& sql) {
     soci::statement st =
-        (sql.prepare << "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, "
-                        "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
-                        "next_attempt_at = :n, updated_at = :u WHERE state = 'inflight' AND claimed_by = :c",
+        (sql.prepare
+             << "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, "
+                "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+                "next_attempt_at = :n, updated_at = :u WHERE state = 'inflight' AND claimed_by = "
+                ":c",
          soci::use(now), soci::use(now), soci::use(claimant));
     st.execute(true);
     changed = st.get_affected_rows();
@@ -251,14 +330,15 @@ std::vector<OutboxItem> Outbox::list(const Query& query) const {
   const int limit = query.limit;
   std::vector<OutboxItem> items;
   db_.read([&](soci::session& sql) {
-    items = fetch_items(
-        sql, std::string("SELECT ") + kColumns + " FROM outbox" + where + " ORDER BY id DESC LIMIT :limit",
-        [&](soci::statement& st) {
-          if (!query.state.empty()) st.exchange(soci::use(query.state));
-          if (!query.target.empty()) st.exchange(soci::use(query.target));
-          if (query.before_id > 0) st.exchange(soci::use(before));
-          st.exchange(soci::use(limit));
-        });
+    items = fetch_items(sql,
+                        std::string("SELECT ") + kColumns + " FROM outbox" + where +
+                            " ORDER BY id DESC LIMIT :limit",
+                        [&](soci::statement& st) {
+                          if (!query.state.empty()) st.exchange(soci::use(query.state));
+                          if (!query.target.empty()) st.exchange(soci::use(query.target));
+                          if (query.before_id > 0) st.exchange(soci::use(before));
+                          st.exchange(soci::use(limit));
+                        });
   });
   return items;
 }

@@ -9,7 +9,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +52,13 @@ class Outbox {
   // when an item with the same idempotency key exists.
   static bool enqueue(soci::session& tx, const std::string& target, const std::string& operation,
                       const std::string& payload_json, const std::string& idempotency_key);
+  // Adds several items inside the caller's write transaction with one statement per 500
+  // items; items whose idempotency key exists are skipped, like enqueue(). Returns how many
+  // were added.
+  struct NewItem {
+    std::string target, operation, payload_json, idempotency_key;
+  };
+  static std::size_t enqueue_all(soci::session& tx, const std::vector<NewItem>& items);
   // Convenience: enqueue in a transaction of its own.
   bool enqueue(const std::string& target, const std::string& operation,
                const std::string& payload_json, const std::string& idempotency_key);
@@ -63,6 +73,20 @@ class Outbox {
   // Records a failed attempt: retried after an exponential backoff, or dead once
   // max_attempts is reached or permanent is true. Returns true when the item is now dead.
   bool fail(std::int64_t id, const std::string& error, bool permanent);
+  // The outcomes of a dispatched batch in one write transaction (one commit for the batch
+  // instead of two or three per item): each done item is passed to record (the kernel's
+  // bookkeeping of the plugin's answer) and marked done inside a savepoint of its own, so an
+  // item whose record throws stays inflight, untouched, and comes back in the result with its
+  // exception instead of failing the others; each deferred item goes back to pending like
+  // defer().
+  struct Deferral {
+    std::int64_t id = 0;
+    std::chrono::milliseconds delay{0};
+  };
+  using Recorder = std::function<void(const OutboxItem& item)>;
+  std::vector<std::pair<OutboxItem, std::exception_ptr>> settle(
+      const std::vector<OutboxItem>& done, const Recorder& record,
+      const std::vector<Deferral>& deferred);
   // Dead items, the most recently given up first.
   std::vector<OutboxItem> dead(int limit) const;
   // Items for the admin API, newest first: state and target filter when not empty; before_id

@@ -121,6 +121,40 @@ TEST_CASE("A payload that is not a JSON object is dead at once") {
   CHECK_THAT(d.only_item().last_error, Contains("JSON object"));
 }
 
+TEST_CASE(
+    "Items claimed together are settled together; an answer the done handler refuses fails only "
+    "its own item") {
+  Dispatching d;
+  std::vector<std::int64_t> recorded;
+  d.dispatcher.on_done([&](const OutboxItem& item, const std::string&) {
+    if (item.idempotency_key == "key-2") throw std::runtime_error("no external reference");
+    recorded.push_back(item.id);
+  });
+  int held = 0;
+  d.dispatcher.gate(
+      [&](const OutboxItem& item, const nlohmann::json&) -> std::chrono::milliseconds {
+        if (item.idempotency_key != "key-3") return 0ms;
+        ++held;
+        return 10min;  // held back once, then never due again within the test
+      });
+  for (int i = 1; i <= 3; ++i)
+    REQUIRE(
+        d.f.outbox->enqueue("tracker", "probe.record", R"({"n": 1})", "key-" + std::to_string(i)));
+  CHECK(d.dispatcher.dispatch_due() == 3);
+  CHECK(recorded == std::vector<std::int64_t>{1});
+  CHECK(d.f.outbox->find(1)->state == "done");
+  const OutboxItem refused = *d.f.outbox->find(2);
+  CHECK(refused.state == "pending");
+  CHECK_THAT(refused.last_error,
+             Contains("recording the plugin's answer failed") && Contains("no external reference"));
+  const OutboxItem waiting = *d.f.outbox->find(3);
+  CHECK(held == 1);
+  CHECK(waiting.state == "pending");
+  CHECK(waiting.attempts == 0);
+  CHECK_THAT(d.f.metric_line("cxloop_outbox_dispatch_success_total", "target=\"tracker\""),
+             Contains("} 1"));
+}
+
 TEST_CASE("Started workers dispatch enqueued work until stopped") {
   Dispatching d;
   d.dispatcher.start();

@@ -218,7 +218,9 @@ TEST_CASE("Concurrent claimers on separate connections never take the same item"
   for (auto& node : nodes) node->close();
 }
 
-TEST_CASE("A restarted node takes back its in-flight items at once; deferred items do not count an attempt") {
+TEST_CASE(
+    "A restarted node takes back its in-flight items at once; deferred items do not count an "
+    "attempt") {
   const std::string backend = GENERATE(from_range(test_backends()));
   CAPTURE(backend);
   TestDatabase t(backend);
@@ -247,4 +249,47 @@ TEST_CASE("A restarted node takes back its in-flight items at once; deferred ite
   CHECK(outbox.claim("host:333", 5, std::chrono::seconds(300)).empty());  // held back
   clock.advance(std::chrono::seconds(11));
   CHECK(outbox.claim("host:333", 5, std::chrono::seconds(300)).size() == 1);
+}
+
+TEST_CASE(
+    "Settling a batch completes its done items, puts its deferred items back, and leaves an item "
+    "whose record fails in flight") {
+  const std::string backend = GENERATE(from_range(test_backends()));
+  CAPTURE(backend);
+  TestDatabase t(backend);
+  FrozenClock clock;
+  Outbox outbox(t.db());
+  for (int i = 1; i <= 4; ++i)
+    REQUIRE(outbox.enqueue("mail", "send", "{}", "n:" + std::to_string(i)));
+  const auto claimed = outbox.claim("node-a", 4, 60s);
+  REQUIRE(claimed.size() == 4);
+
+  std::vector<std::int64_t> recorded;
+  const auto failed = outbox.settle(
+      {claimed[0], claimed[1], claimed[2]},
+      [&](const OutboxItem& item) {
+        // The recorder writes in the batch's transaction; the failing item's write is undone.
+        const long long id = item.id;
+        t.db().write([&](soci::session& tx) {
+          tx << "UPDATE outbox SET last_error = 'recorded' WHERE id = :id", soci::use(id);
+        });
+        if (item.id == claimed[1].id) throw std::runtime_error("the answer has no reference");
+        recorded.push_back(item.id);
+      },
+      {{claimed[3].id, 5s}});
+
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].first.id == claimed[1].id);
+  CHECK_THROWS_WITH(std::rethrow_exception(failed[0].second), "the answer has no reference");
+  CHECK(recorded == std::vector<std::int64_t>{claimed[0].id, claimed[2].id});
+  CHECK(outbox.find(claimed[0].id)->state == "done");
+  CHECK(outbox.find(claimed[0].id)->last_error == "recorded");
+  const OutboxItem kept = *outbox.find(claimed[1].id);
+  CHECK(kept.state == "inflight");
+  CHECK(kept.last_error.empty());
+  CHECK(outbox.find(claimed[2].id)->state == "done");
+  const OutboxItem held = *outbox.find(claimed[3].id);
+  CHECK(held.state == "pending");
+  CHECK(held.attempts == 0);  // held back, not failed
+  CHECK(delay_until(held.next_attempt_at) == 5s);
 }
