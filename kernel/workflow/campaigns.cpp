@@ -1,6 +1,8 @@
 #include "workflow/campaigns.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -61,7 +63,8 @@ std::string id_list(const std::vector<std::int64_t>& ids) {
 
 std::optional<json> load_campaign(soci::session& session, const std::string& where,
                                   std::int64_t key) {
-  return select_one(session, std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE " + where,
+  return select_one(session,
+                    std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE " + where,
                     key, {}, {"advisory", "audience_complete"});
 }
 
@@ -90,9 +93,11 @@ std::string address_for(const json& customer, const std::string& medium) {
   if (medium == "sms") return text_of(customer.value("phone", json()));
   if (medium == "postcard") {
     const json& attributes = customer.value("attributes", json::object());
-    const json address = attributes.is_object() ? attributes.value("postal_address", json()) : json();
+    const json address =
+        attributes.is_object() ? attributes.value("postal_address", json()) : json();
     if (address.is_array() && !address.empty()) return address.dump();
-    if (address.is_string() && !address.get<std::string>().empty()) return address.get<std::string>();
+    if (address.is_string() && !address.get<std::string>().empty())
+      return address.get<std::string>();
   }
   return "";
 }
@@ -110,7 +115,8 @@ Route route(const WorkflowContext& context, const json& customer, const std::str
   }
   std::vector<std::string> candidates;
   for (const auto& reply : context.reply_channels) {
-    if (reply.instance == case_channel) candidates.push_back(reply.address == "phone" ? "sms" : reply.address);
+    if (reply.instance == case_channel)
+      candidates.push_back(reply.address == "phone" ? "sms" : reply.address);
   }
   candidates.push_back(medium_of_preference(text_of(customer.value("preferred_channel", json()))));
   for (const char* m : {"email", "sms", "postcard"}) candidates.push_back(m);
@@ -173,11 +179,13 @@ CampaignFacts facts_for(soci::session& session, std::int64_t problem_id) {
   CampaignFacts facts;
   auto problem = ProblemService::load(session, problem_id);
   if (!problem) {
-    throw DomainError(ErrorKind::not_found, "problem " + std::to_string(problem_id) + " does not exist");
+    throw DomainError(ErrorKind::not_found,
+                      "problem " + std::to_string(problem_id) + " does not exist");
   }
   facts.problem = *problem;
   auto solution = select_one(
-      session, "SELECT type, summary, customer_message FROM solutions WHERE problem_id = :id", problem_id);
+      session, "SELECT type, summary, customer_message FROM solutions WHERE problem_id = :id",
+      problem_id);
   facts.solution = solution ? *solution : json::object();
   return facts;
 }
@@ -187,15 +195,17 @@ json template_data(const WorkflowContext& context, const CampaignFacts& facts, c
   const std::string base = context.campaigns.public_base_url;
   std::string message = text_of(facts.solution.value("customer_message", json()));
   if (message.empty()) message = text_of(facts.solution.value("summary", json()));
-  return {{"customer", {{"name", customer.value("name", json(""))}, {"email", customer.value("email", json())}}},
-          {"problem",
-           {{"number", facts.problem.at("number")}, {"title", facts.problem.at("title")}}},
-          {"solution", {{"summary", facts.solution.value("summary", json(""))}, {"customer_message", message}}},
-          {"case", case_row.is_object() ? json{{"number", case_row.at("number")}} : json::object()},
-          {"links",
-           {{"acknowledge", base + "/public/notifications/" + token + "/ack"},
-            {"unsubscribe", base + "/public/notifications/" + token + "/unsubscribe"}}},
-          {"sender", context.campaigns.sender}};
+  return {
+      {"customer",
+       {{"name", customer.value("name", json(""))}, {"email", customer.value("email", json())}}},
+      {"problem", {{"number", facts.problem.at("number")}, {"title", facts.problem.at("title")}}},
+      {"solution",
+       {{"summary", facts.solution.value("summary", json(""))}, {"customer_message", message}}},
+      {"case", case_row.is_object() ? json{{"number", case_row.at("number")}} : json::object()},
+      {"links",
+       {{"acknowledge", base + "/public/notifications/" + token + "/ack"},
+        {"unsubscribe", base + "/public/notifications/" + token + "/unsubscribe"}}},
+      {"sender", context.campaigns.sender}};
 }
 
 RenderedMessage render(const WorkflowContext& context, const std::string& kind,
@@ -236,8 +246,9 @@ std::vector<Target> resolution_targets(soci::session& session, std::int64_t prob
   }
   std::vector<Target> out;
   for (std::size_t start = 0; start < ids.size(); start += kBatch) {
-    std::vector<std::int64_t> chunk(ids.begin() + static_cast<long>(start),
-                                    ids.begin() + static_cast<long>(std::min(ids.size(), start + kBatch)));
+    std::vector<std::int64_t> chunk(
+        ids.begin() + static_cast<long>(start),
+        ids.begin() + static_cast<long>(std::min(ids.size(), start + kBatch)));
     for (auto& customer : load_customers(session, chunk)) {
       const std::int64_t id = customer.at("id").get<std::int64_t>();
       out.push_back({customer, "resolution", newest[id]});
@@ -246,13 +257,23 @@ std::vector<Target> resolution_targets(soci::session& session, std::int64_t prob
   return out;
 }
 
-// One page of the advisory audience (in scope, not contacted), after customer after_id.
-std::vector<Target> advisory_targets(soci::session& session, const json& problem,
-                                     std::int64_t after_id, int limit) {
+// The advisory audience (in scope, not contacted): every customer id, in order, read at once.
+// Reading it a page at a time ("after customer N") made the database walk and sort every
+// in-scope asset for each page, quadratic in the scope's size.
+std::vector<std::int64_t> advisory_ids(soci::session& session, const json& problem) {
   AffectedScope scope = AffectedScope::from_json(problem.at("scope"), "/scope");
-  auto ids = likely_affected_customers(session, problem.at("id").get<std::int64_t>(), scope, after_id, limit);
+  return likely_affected_customers(session, problem.at("id").get<std::int64_t>(), scope, 0,
+                                   std::numeric_limits<int>::max());
+}
+
+// The advisory targets of the ids [start, start + kBatch).
+std::vector<Target> advisory_targets(soci::session& session, const std::vector<std::int64_t>& ids,
+                                     std::size_t start) {
+  const auto first = ids.begin() + static_cast<long>(std::min(ids.size(), start));
+  const auto last = ids.begin() + static_cast<long>(std::min(ids.size(), start + kBatch));
   std::vector<Target> out;
-  for (auto& customer : load_customers(session, ids)) out.push_back({customer, "advisory", nullptr});
+  for (auto& customer : load_customers(session, std::vector<std::int64_t>(first, last)))
+    out.push_back({customer, "advisory", nullptr});
   return out;
 }
 
@@ -275,10 +296,11 @@ json CampaignService::start(std::int64_t problem_id, const json& options_in,
     const std::string state = facts.problem.at("state").get<std::string>();
     if (trigger == "manual") {
       if (state == "proposed" || state == "closed") {
-        throw DomainError(ErrorKind::conflict,
-                          "problem " + facts.problem.at("number").get<std::string>() + " is " + state +
-                              "; a campaign tells customers about a problem being worked on or fixed",
-                          "/state");
+        throw DomainError(
+            ErrorKind::conflict,
+            "problem " + facts.problem.at("number").get<std::string>() + " is " + state +
+                "; a campaign tells customers about a problem being worked on or fixed",
+            "/state");
       }
       if (text_of(facts.solution.value("customer_message", json())).empty()) {
         throw DomainError(ErrorKind::conflict,
@@ -304,18 +326,21 @@ json CampaignService::start(std::int64_t problem_id, const json& options_in,
                                     template_data(context_, facts, json::object(), nullptr, ""));
     for (const auto& notifier : context_.notifiers) {
       if (!notifier.broadcast) continue;
-      json payload = {{"campaign_id", id},
-                      {"kind", kind},
-                      {"problem",
-                       {{"id", problem_id},
-                        {"number", facts.problem.at("number")},
-                        {"title", facts.problem.at("title")},
-                        {"scope", facts.problem.at("scope")}}},
-                      {"subject", notice.subject.empty() ? facts.problem.at("title").get<std::string>() : notice.subject},
-                      {"text", notice.text},
-                      {"published_at", now}};
-      repository::Outbox::enqueue(tx, notifier.instance, "publish", payload.dump(),
-                                  "campaign:" + std::to_string(id) + ":publish:" + notifier.instance);
+      json payload = {
+          {"campaign_id", id},
+          {"kind", kind},
+          {"problem",
+           {{"id", problem_id},
+            {"number", facts.problem.at("number")},
+            {"title", facts.problem.at("title")},
+            {"scope", facts.problem.at("scope")}}},
+          {"subject",
+           notice.subject.empty() ? facts.problem.at("title").get<std::string>() : notice.subject},
+          {"text", notice.text},
+          {"published_at", now}};
+      repository::Outbox::enqueue(
+          tx, notifier.instance, "publish", payload.dump(),
+          "campaign:" + std::to_string(id) + ":publish:" + notifier.instance);
     }
     result = {{"campaign", *load_campaign(tx, "id = :id", id)}, {"created", true}};
     changes.record(tx, "campaign.started", subject_of(problem_id), actor.id,
@@ -328,8 +353,8 @@ json CampaignService::start(std::int64_t problem_id, const json& options_in,
 std::vector<std::int64_t> CampaignService::start_for_article(std::int64_t article_id) {
   std::vector<std::int64_t> problems;
   context_.db.read([&](soci::session& session) {
-    auto article = select_one(session, "SELECT id, published FROM articles WHERE id = :id", article_id,
-                              {}, {"published"});
+    auto article = select_one(session, "SELECT id, published FROM articles WHERE id = :id",
+                              article_id, {}, {"published"});
     if (!article || !article->at("published").get<bool>()) return;
     for (const auto& row :
          SqlQuery("SELECT s.problem_id FROM solutions s JOIN problems p ON p.id = s.problem_id")
@@ -343,7 +368,8 @@ std::vector<std::int64_t> CampaignService::start_for_article(std::int64_t articl
   });
   std::vector<std::int64_t> started;
   for (auto id : problems) {
-    if (start(id, json::object(), "workaround", kSystem).at("created").get<bool>()) started.push_back(id);
+    if (start(id, json::object(), "workaround", kSystem).at("created").get<bool>())
+      started.push_back(id);
   }
   return started;
 }
@@ -354,7 +380,9 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
   CampaignFacts facts;
   context_.db.read([&](soci::session& session) {
     auto found = load_campaign(session, "id = :id", campaign_id);
-    if (!found) throw DomainError(ErrorKind::not_found, "campaign " + std::to_string(campaign_id) + " does not exist");
+    if (!found)
+      throw DomainError(ErrorKind::not_found,
+                        "campaign " + std::to_string(campaign_id) + " does not exist");
     campaign = *found;
     facts = facts_for(session, campaign.at("problem_id").get<std::int64_t>());
   });
@@ -365,11 +393,13 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
     return {{"written", 0}, {"unreachable", 0}, {"skipped_opt_out", 0}};
   }
 
-  // Writes one batch: skips customers already told this kind, then each notification with
-  // its outbox item.
+  // Writes one batch: skips customers already told this kind, then the batch's notifications
+  // in one INSERT and their outbox items in another (statements per batch, not per customer).
   const auto write_batch = [&](const std::vector<Target>& targets) {
     if (targets.empty()) return;
+    int batch_written = 0, batch_unreachable = 0, batch_opted_out = 0;
     context_.db.write([&](soci::session& tx) {
+      batch_written = batch_unreachable = batch_opted_out = 0;  // the job may run again
       std::vector<std::int64_t> ids;
       for (const auto& t : targets) ids.push_back(t.customer.at("id").get<std::int64_t>());
       std::set<std::int64_t> done;
@@ -378,8 +408,21 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
                                  .where("kind = $", targets.front().kind)
                                  .text(" AND customer_id IN (" + id_list(ids) + ")")
                                  .rows(tx)) {
-        done.insert(row.at("customer_id").get<std::int64_t>());
+        done.insert(integer_value(row.at("customer_id")));
       }
+      // A notification to send: its outbox item is written once the row has its id.
+      struct Send {
+        std::int64_t customer_id;
+        std::string key, instance;
+        json payload;
+      };
+      std::vector<Send> sends;
+      SqlQuery insert(
+          "INSERT INTO notifications (problem_id, campaign_id, case_id, customer_id, kind, "
+          "channel, "
+          "address, language, idempotency_key, ack_token, created_at, updated_at, state, subject, "
+          "last_error) VALUES ");
+      std::size_t rows = 0;
       const std::string now = now_rfc3339();
       for (const auto& target : targets) {
         const std::int64_t customer_id = target.customer.at("id").get<std::int64_t>();
@@ -388,77 +431,100 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
             target.case_row.is_object() ? text_of(target.case_row.at("channel")) : "";
         Route r = route(context_, target.customer, target.kind, case_channel);
         if (r.skip == "opt_out") {
-          ++opted_out;
+          ++batch_opted_out;
           continue;
         }
         const std::string key = "notification:" + std::to_string(problem_id) + ":" +
                                 std::to_string(customer_id) + ":" + target.kind;
         const std::string token = random_token();
         const std::string language = text_of(target.customer.value("language", json()));
-        SqlFields row = {{"problem_id", problem_id},
-                         {"campaign_id", campaign_id},
-                         {"case_id", target.case_row.is_object() ? SqlValue(target.case_row.at("id").get<std::int64_t>())
-                                                                 : SqlValue(nullptr)},
-                         {"customer_id", customer_id},
-                         {"kind", target.kind},
-                         {"channel", r.instance.empty() ? std::string("none") : r.instance},
-                         {"address", r.address.empty() ? SqlValue(nullptr) : SqlValue(r.address)},
-                         {"language", language.empty() ? SqlValue(nullptr) : SqlValue(language)},
-                         {"idempotency_key", key},
-                         {"ack_token", token},
-                         {"created_at", now},
-                         {"updated_at", now}};
+        SqlValue subject = nullptr, error = nullptr;
+        std::string state = "pending";
         if (!r.skip.empty()) {
-          row.emplace_back("state", std::string("failed"));
-          row.emplace_back("last_error", r.skip);
-          insert_returning_id(tx, "notifications", row);
-          ++unreachable;
-          continue;
+          state = "failed";
+          error = r.skip;
+          ++batch_unreachable;
+        } else {
+          RenderedMessage message =
+              render(context_, target.kind, r.medium, language,
+                     template_data(context_, facts, target.customer, target.case_row, token));
+          subject = message.subject;
+          json payload = {
+              {"campaign_id", campaign_id},
+              {"kind", target.kind},
+              {"channel", r.instance},
+              {"recipient", recipient_of(target.customer)},
+              {"subject", message.subject},
+              {"text", message.text},
+              {"problem",
+               {{"id", problem_id},
+                {"number", facts.problem.at("number")},
+                {"title", facts.problem.at("title")},
+                {"scope", facts.problem.at("scope")}}},
+              {"links",
+               {{"acknowledge",
+                 context_.campaigns.public_base_url + "/public/notifications/" + token + "/ack"},
+                {"unsubscribe", context_.campaigns.public_base_url + "/public/notifications/" +
+                                    token + "/unsubscribe"}}}};
+          if (!message.html.empty()) payload["html"] = message.html;
+          sends.push_back({customer_id, key, r.instance, std::move(payload)});
+          ++batch_written;
         }
-        RenderedMessage message =
-            render(context_, target.kind, r.medium, language,
-                   template_data(context_, facts, target.customer, target.case_row, token));
-        row.emplace_back("state", std::string("pending"));
-        row.emplace_back("subject", message.subject);
-        const std::int64_t id = insert_returning_id(tx, "notifications", row);
-        json payload = {{"notification_id", id},
-                        {"campaign_id", campaign_id},
-                        {"kind", target.kind},
-                        {"channel", r.instance},
-                        {"recipient", recipient_of(target.customer)},
-                        {"subject", message.subject},
-                        {"text", message.text},
-                        {"problem",
-                         {{"id", problem_id},
-                          {"number", facts.problem.at("number")},
-                          {"title", facts.problem.at("title")},
-                          {"scope", facts.problem.at("scope")}}},
-                        {"links",
-                         {{"acknowledge", context_.campaigns.public_base_url + "/public/notifications/" + token + "/ack"},
-                          {"unsubscribe",
-                           context_.campaigns.public_base_url + "/public/notifications/" + token + "/unsubscribe"}}}};
-        if (!message.html.empty()) payload["html"] = message.html;
-        repository::Outbox::enqueue(tx, r.instance, "send", payload.dump(), key);
-        ++written;
+        const SqlValue values[] = {problem_id,
+                                   campaign_id,
+                                   target.case_row.is_object()
+                                       ? SqlValue(target.case_row.at("id").get<std::int64_t>())
+                                       : SqlValue(nullptr),
+                                   customer_id,
+                                   target.kind,
+                                   r.instance.empty() ? std::string("none") : r.instance,
+                                   r.address.empty() ? SqlValue(nullptr) : SqlValue(r.address),
+                                   language.empty() ? SqlValue(nullptr) : SqlValue(language),
+                                   key,
+                                   token,
+                                   now,
+                                   now,
+                                   state,
+                                   subject,
+                                   error};
+        insert.text(rows++ == 0 ? "(" : ", (");
+        for (std::size_t i = 0; i < std::size(values); ++i)
+          insert.text((i == 0 ? "" : ", ") + insert.bind(values[i]));
+        insert.text(")");
       }
+      if (rows == 0) return;
+      insert.text(" RETURNING id, customer_id");
+      std::map<std::int64_t, std::int64_t> notification_of;
+      for (const auto& row : insert.rows(tx))
+        notification_of[integer_value(row.at("customer_id"))] = integer_value(row.at("id"));
+      std::vector<repository::Outbox::NewItem> items;
+      items.reserve(sends.size());
+      for (auto& send : sends) {
+        send.payload["notification_id"] = notification_of.at(send.customer_id);
+        items.push_back({send.instance, "send", send.payload.dump(), send.key});
+      }
+      repository::Outbox::enqueue_all(tx, items);
     });
+    written += batch_written;
+    unreachable += batch_unreachable;
+    opted_out += batch_opted_out;
   };
 
   std::vector<Target> resolution;
-  context_.db.read([&](soci::session& session) { resolution = resolution_targets(session, problem_id); });
+  context_.db.read(
+      [&](soci::session& session) { resolution = resolution_targets(session, problem_id); });
   for (std::size_t start = 0; start < resolution.size(); start += kBatch) {
-    write_batch(std::vector<Target>(resolution.begin() + static_cast<long>(start),
-                                    resolution.begin() + static_cast<long>(std::min(resolution.size(), start + kBatch))));
+    write_batch(std::vector<Target>(
+        resolution.begin() + static_cast<long>(start),
+        resolution.begin() + static_cast<long>(std::min(resolution.size(), start + kBatch))));
   }
   if (campaign.at("advisory").get<bool>()) {
-    std::int64_t after = 0;
-    for (;;) {
+    std::vector<std::int64_t> ids;
+    context_.db.read([&](soci::session& session) { ids = advisory_ids(session, facts.problem); });
+    for (std::size_t start = 0; start < ids.size(); start += kBatch) {
       std::vector<Target> page;
-      context_.db.read([&](soci::session& session) {
-        page = advisory_targets(session, facts.problem, after, static_cast<int>(kBatch));
-      });
-      if (page.empty()) break;
-      after = page.back().customer.at("id").get<std::int64_t>();
+      context_.db.read(
+          [&](soci::session& session) { page = advisory_targets(session, ids, start); });
       write_batch(page);
     }
   }
@@ -486,9 +552,10 @@ int CampaignService::withdraw_notices(std::int64_t problem_id) {
     const std::int64_t id = campaign->at("id").get<std::int64_t>();
     for (const auto& notifier : context_.notifiers) {
       if (!notifier.broadcast) continue;
-      if (repository::Outbox::enqueue(tx, notifier.instance, "withdraw",
-                                      json{{"campaign_id", id}, {"problem", {{"id", problem_id}}}}.dump(),
-                                      "campaign:" + std::to_string(id) + ":withdraw:" + notifier.instance)) {
+      if (repository::Outbox::enqueue(
+              tx, notifier.instance, "withdraw",
+              json{{"campaign_id", id}, {"problem", {{"id", problem_id}}}}.dump(),
+              "campaign:" + std::to_string(id) + ":withdraw:" + notifier.instance)) {
         ++queued;
       }
     }
@@ -497,12 +564,14 @@ int CampaignService::withdraw_notices(std::int64_t problem_id) {
 }
 
 json CampaignService::tick() {
-  json did = {{"started", json::array()}, {"audiences", json::array()}, {"completed", json::array()}};
+  json did = {
+      {"started", json::array()}, {"audiences", json::array()}, {"completed", json::array()}};
   std::vector<std::int64_t> problems, incomplete;
   context_.db.read([&](soci::session& session) {
-    for (const auto& row : SqlQuery("SELECT p.id FROM problems p WHERE p.state = 'fix_delivered' AND NOT "
-                                    "EXISTS (SELECT 1 FROM campaigns c WHERE c.problem_id = p.id)")
-                               .rows(session)) {
+    for (const auto& row :
+         SqlQuery("SELECT p.id FROM problems p WHERE p.state = 'fix_delivered' AND NOT "
+                  "EXISTS (SELECT 1 FROM campaigns c WHERE c.problem_id = p.id)")
+             .rows(session)) {
       problems.push_back(row.at("id").get<std::int64_t>());
     }
   });
@@ -511,7 +580,8 @@ json CampaignService::tick() {
     did["started"].push_back(id);
   }
   context_.db.read([&](soci::session& session) {
-    for (const auto& row : SqlQuery("SELECT id FROM campaigns WHERE audience_complete = 0").rows(session)) {
+    for (const auto& row :
+         SqlQuery("SELECT id FROM campaigns WHERE audience_complete = 0").rows(session)) {
       incomplete.push_back(row.at("id").get<std::int64_t>());
     }
   });
@@ -523,11 +593,12 @@ json CampaignService::tick() {
   context_.db.read([&](soci::session& session) {
     // Complete: every notification is sent or failed, and every broadcast feed has the
     // campaign (so a completed campaign's notices are up).
-    finished = SqlQuery("SELECT id, problem_id FROM campaigns c WHERE state = 'running' AND "
-                        "audience_complete = 1 AND NOT EXISTS (SELECT 1 FROM notifications n WHERE "
-                        "n.campaign_id = c.id AND n.state = 'pending') AND NOT EXISTS (SELECT 1 "
-                        "FROM outbox o WHERE o.operation = 'publish' AND o.state IN ('pending', "
-                        "'inflight') AND o.idempotency_key LIKE 'campaign:' || c.id || ':publish:%')")
+    finished = SqlQuery(
+                   "SELECT id, problem_id FROM campaigns c WHERE state = 'running' AND "
+                   "audience_complete = 1 AND NOT EXISTS (SELECT 1 FROM notifications n WHERE "
+                   "n.campaign_id = c.id AND n.state = 'pending') AND NOT EXISTS (SELECT 1 "
+                   "FROM outbox o WHERE o.operation = 'publish' AND o.state IN ('pending', "
+                   "'inflight') AND o.idempotency_key LIKE 'campaign:' || c.id || ':publish:%')")
                    .rows(session);
   });
   for (const auto& row : finished) {
@@ -542,16 +613,18 @@ json CampaignService::tick() {
       update_row(tx, "campaigns", "id", id,
                  {{"state", std::string("completed")}, {"completed_at", now}, {"updated_at", now}});
       // Print batches are closed once their last notification is out.
-      for (const auto& channel :
-           SqlQuery("SELECT DISTINCT channel FROM notifications").where("campaign_id = $", id).rows(tx)) {
+      for (const auto& channel : SqlQuery("SELECT DISTINCT channel FROM notifications")
+                                     .where("campaign_id = $", id)
+                                     .rows(tx)) {
         for (const auto& notifier : context_.notifiers) {
           if (!notifier.batch || notifier.instance != text_of(channel.at("channel"))) continue;
-          repository::Outbox::enqueue(tx, notifier.instance, "close_batch",
-                                      json{{"campaign_id", id}}.dump(),
-                                      "campaign:" + std::to_string(id) + ":close:" + notifier.instance);
+          repository::Outbox::enqueue(
+              tx, notifier.instance, "close_batch", json{{"campaign_id", id}}.dump(),
+              "campaign:" + std::to_string(id) + ":close:" + notifier.instance);
         }
       }
-      changes.record(tx, "campaign.completed", subject_of(problem_id), kSystem.id, {{"campaign_id", id}});
+      changes.record(tx, "campaign.completed", subject_of(problem_id), kSystem.id,
+                     {{"campaign_id", id}});
     });
     changes.publish(context_);
     did["completed"].push_back(id);
@@ -587,8 +660,8 @@ json CampaignService::get(std::int64_t problem_id) const {
 
 namespace {
 
-json set_campaign_state(const WorkflowContext& context, std::int64_t problem_id, const std::string& from,
-                        const std::string& to, const Actor& actor) {
+json set_campaign_state(const WorkflowContext& context, std::int64_t problem_id,
+                        const std::string& from, const std::string& to, const Actor& actor) {
   ChangeEvents changes;
   json result;
   context.db.write([&](soci::session& tx) {
@@ -602,8 +675,8 @@ json set_campaign_state(const WorkflowContext& context, std::int64_t problem_id,
     }
     if (state != from) {
       throw DomainError(ErrorKind::conflict,
-                        "the campaign of problem " + ProblemService::number_for(problem_id) + " is " +
-                            state + "; only a " + from + " campaign can become " + to,
+                        "the campaign of problem " + ProblemService::number_for(problem_id) +
+                            " is " + state + "; only a " + from + " campaign can become " + to,
                         "/state");
     }
     update_row(tx, "campaigns", "id", campaign->at("id").get<std::int64_t>(),
@@ -651,7 +724,8 @@ bool CampaignService::paused(std::int64_t campaign_id) {
   return is_paused;
 }
 
-json CampaignService::preview(std::int64_t problem_id, std::optional<bool> advisory_in, int samples) const {
+json CampaignService::preview(std::int64_t problem_id, std::optional<bool> advisory_in,
+                              int samples) const {
   json out;
   context_.db.read([&](soci::session& session) {
     CampaignFacts facts = facts_for(session, problem_id);
@@ -678,9 +752,9 @@ json CampaignService::preview(std::int64_t problem_id, std::optional<bool> advis
         json& list = sample[target.kind];
         if (list.is_null()) list = json::array();
         if (static_cast<int>(list.size()) < samples) {
-          RenderedMessage message =
-              render(context_, target.kind, r.medium, text_of(target.customer.value("language", json())),
-                     template_data(context_, facts, target.customer, target.case_row, "preview"));
+          RenderedMessage message = render(
+              context_, target.kind, r.medium, text_of(target.customer.value("language", json())),
+              template_data(context_, facts, target.customer, target.case_row, "preview"));
           list.push_back({{"customer_id", target.customer.at("id")},
                           {"channel", r.instance},
                           {"address", r.address},
@@ -692,24 +766,16 @@ json CampaignService::preview(std::int64_t problem_id, std::optional<bool> advis
     };
     consider(resolution_targets(session, problem_id));
     if (advisory) {
-      std::int64_t after = 0;
-      for (;;) {
-        auto page = advisory_targets(session, facts.problem, after, static_cast<int>(kBatch));
-        if (page.empty()) break;
-        after = page.back().customer.at("id").get<std::int64_t>();
-        consider(page);
-      }
+      const std::vector<std::int64_t> ids = advisory_ids(session, facts.problem);
+      for (std::size_t start = 0; start < ids.size(); start += kBatch)
+        consider(advisory_targets(session, ids, start));
     }
     json broadcast = json::array();
     for (const auto& n : context_.notifiers) {
       if (n.broadcast) broadcast.push_back(n.instance);
     }
-    out = {{"problem_id", problem_id},
-           {"advisory", advisory},
-           {"counts", counts},
-           {"unreachable", unreachable},
-           {"skipped_opt_out", opted_out},
-           {"broadcast", broadcast},
+    out = {{"problem_id", problem_id},   {"advisory", advisory},         {"counts", counts},
+           {"unreachable", unreachable}, {"skipped_opt_out", opted_out}, {"broadcast", broadcast},
            {"samples", sample}};
   });
   return out;
@@ -721,22 +787,26 @@ json CampaignService::notifications(std::int64_t problem_id, const json& query_i
   auto state = optional_text(q, "state", 40);
   auto kind = optional_text(q, "kind", 40);
   auto channel = optional_text(q, "channel", 200);
-  if (state) require_one_of(*state, {"pending", "sent", "delivered", "failed", "acknowledged"}, "state");
-  if (kind) require_one_of(*kind, {"resolution", "advisory", "status_update", "escalation"}, "kind");
+  if (state)
+    require_one_of(*state, {"pending", "sent", "delivered", "failed", "acknowledged"}, "state");
+  if (kind)
+    require_one_of(*kind, {"resolution", "advisory", "status_update", "escalation"}, "kind");
   PageRequest request = PageRequest::from_json(q);
   json out;
   context_.db.read([&](soci::session& session) {
     if (!ProblemService::load(session, problem_id)) {
-      throw DomainError(ErrorKind::not_found, "problem " + std::to_string(problem_id) + " does not exist");
+      throw DomainError(ErrorKind::not_found,
+                        "problem " + std::to_string(problem_id) + " does not exist");
     }
-    Page page = fetch_page(session, kNotificationColumns, "notifications", "",
-                           [&](SqlQuery& sql) {
-                             sql.where("problem_id = $", problem_id);
-                             if (state) sql.where("state = $", *state);
-                             if (kind) sql.where("kind = $", *kind);
-                             if (channel) sql.where("channel = $", *channel);
-                           },
-                           request);
+    Page page = fetch_page(
+        session, kNotificationColumns, "notifications", "",
+        [&](SqlQuery& sql) {
+          sql.where("problem_id = $", problem_id);
+          if (state) sql.where("state = $", *state);
+          if (kind) sql.where("kind = $", *kind);
+          if (channel) sql.where("channel = $", *channel);
+        },
+        request);
     out = page.to_json();
     json counts = json::object();
     for (const auto& row : SqlQuery("SELECT state, count(*) AS n FROM notifications")
@@ -758,22 +828,26 @@ void CampaignService::record_sent(std::int64_t notification_id, const json& answ
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     changed = false;
-    auto found = select_one(tx, std::string("SELECT ") + kNotificationColumns + " FROM notifications WHERE id = :id",
-                            notification_id);
+    auto found = select_one(
+        tx, std::string("SELECT ") + kNotificationColumns + " FROM notifications WHERE id = :id",
+        notification_id);
     if (!found) return;
     notification = *found;
     const std::string state = notification.at("state").get<std::string>();
     if (state != "pending" && state != "failed") return;  // a repeated answer changes nothing
     const std::string now = now_rfc3339();
-    const std::string to = answer.is_object() && answer.value("state", "") == "delivered" ? "delivered" : "sent";
-    SqlFields fields = {{"state", to}, {"sent_at", now}, {"updated_at", now}, {"last_error", nullptr}};
+    const std::string to =
+        answer.is_object() && answer.value("state", "") == "delivered" ? "delivered" : "sent";
+    SqlFields fields = {
+        {"state", to}, {"sent_at", now}, {"updated_at", now}, {"last_error", nullptr}};
     if (to == "delivered") fields.emplace_back("delivered_at", now);
     if (answer.is_object() && answer.contains("external_ref")) {
       const json& ref = answer.at("external_ref");
       fields.emplace_back("external_ref", ref.is_string() ? ref.get<std::string>() : ref.dump());
     }
     update_row(tx, "notifications", "id", notification_id, fields);
-    changes.record(tx, "notification." + to, subject_of(notification.at("problem_id").get<std::int64_t>()),
+    changes.record(tx, "notification." + to,
+                   subject_of(notification.at("problem_id").get<std::int64_t>()),
                    "plugin:" + notification.at("channel").get<std::string>(),
                    {{"notification_id", notification_id},
                     {"customer_id", notification.at("customer_id")},
@@ -815,8 +889,9 @@ void CampaignService::record_failed(std::int64_t notification_id, const std::str
   context_.db.write([&](soci::session& tx) {
     auto found = select_one(tx, "SELECT state FROM notifications WHERE id = :id", notification_id);
     if (!found || found->at("state") != "pending") return;
-    update_row(tx, "notifications", "id", notification_id,
-               {{"state", std::string("failed")}, {"last_error", error}, {"updated_at", now_rfc3339()}});
+    update_row(
+        tx, "notifications", "id", notification_id,
+        {{"state", std::string("failed")}, {"last_error", error}, {"updated_at", now_rfc3339()}});
   });
 }
 
@@ -842,14 +917,17 @@ json CampaignService::acknowledge(const std::string& token) {
                     .where("ack_token = $", token)
                     .rows(tx);
     if (rows.empty() || token.size() != 32) {
-      throw DomainError(ErrorKind::not_found, "this acknowledgement link is not known; it may be mistyped");
+      throw DomainError(ErrorKind::not_found,
+                        "this acknowledgement link is not known; it may be mistyped");
     }
     result = rows.front();
     if (result.at("state") == "acknowledged") return;
     const std::string now = now_rfc3339();
-    update_row(tx, "notifications", "id", result.at("id").get<std::int64_t>(),
-               {{"state", std::string("acknowledged")}, {"acknowledged_at", now}, {"updated_at", now}});
-    changes.record(tx, "notification.acknowledged", subject_of(result.at("problem_id").get<std::int64_t>()),
+    update_row(
+        tx, "notifications", "id", result.at("id").get<std::int64_t>(),
+        {{"state", std::string("acknowledged")}, {"acknowledged_at", now}, {"updated_at", now}});
+    changes.record(tx, "notification.acknowledged",
+                   subject_of(result.at("problem_id").get<std::int64_t>()),
                    "customer:" + std::to_string(result.at("customer_id").get<std::int64_t>()),
                    {{"notification_id", result.at("id")}, {"kind", result.at("kind")}});
     result["state"] = "acknowledged";
@@ -863,13 +941,16 @@ json CampaignService::unsubscribe(const std::string& token) {
   ChangeEvents changes;
   context_.db.write([&](soci::session& tx) {
     changes.clear();
-    auto rows = SqlQuery("SELECT customer_id, problem_id FROM notifications").where("ack_token = $", token).rows(tx);
+    auto rows = SqlQuery("SELECT customer_id, problem_id FROM notifications")
+                    .where("ack_token = $", token)
+                    .rows(tx);
     if (rows.empty() || token.size() != 32) {
-      throw DomainError(ErrorKind::not_found, "this unsubscribe link is not known; it may be mistyped");
+      throw DomainError(ErrorKind::not_found,
+                        "this unsubscribe link is not known; it may be mistyped");
     }
     const std::int64_t customer_id = rows.front().at("customer_id").get<std::int64_t>();
-    auto customer = *select_one(tx, "SELECT id, opt_outs, revision FROM customers WHERE id = :id", customer_id,
-                                {"opt_outs"});
+    auto customer = *select_one(tx, "SELECT id, opt_outs, revision FROM customers WHERE id = :id",
+                                customer_id, {"opt_outs"});
     json opt_outs = customer.at("opt_outs").is_array() ? customer.at("opt_outs") : json::array();
     result = {{"customer_id", customer_id}, {"opt_outs", opt_outs}};
     for (const auto& o : opt_outs) {

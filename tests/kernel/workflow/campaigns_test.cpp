@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "repository/outbox.hpp"
 #include "workflow/message_templates.hpp"
@@ -29,15 +30,19 @@ struct CampaignWorld {
     auto& assets = f.services.assets;
     const auto customer = [&](const json& fields, bool in_scope) {
       auto id = customers.create(fields, f.agent).at("id").get<std::int64_t>();
-      assets.create({{"customer_id", id}, {"sku", "KET-1"}, {"batch", in_scope ? "B7" : "B1"}}, f.agent);
+      assets.create({{"customer_id", id}, {"sku", "KET-1"}, {"batch", in_scope ? "B7" : "B1"}},
+                    f.agent);
       return id;
     };
     ann = customer({{"name", "Ann"}, {"email", "ann@example.com"}}, true);
     bob = customer({{"name", "Bob"}, {"phone", "+15550100001"}}, true);
-    cat = customer({{"name", "Cat"}, {"email", "cat@example.com"}, {"phone", "+15550100002"},
+    cat = customer({{"name", "Cat"},
+                    {"email", "cat@example.com"},
+                    {"phone", "+15550100002"},
                     {"preferred_channel", "sms"}},
                    true);
-    dan = customer({{"name", "Dan"}, {"email", "dan@example.com"}, {"opt_outs", {"advisory"}}}, true);
+    dan =
+        customer({{"name", "Dan"}, {"email", "dan@example.com"}, {"opt_outs", {"advisory"}}}, true);
     eve = customer({{"name", "Eve"}, {"email", "eve@example.com"}}, false);
     fay = customer({{"name", "Fay"},
                     {"phone", "+15550100003"},
@@ -71,7 +76,9 @@ struct CampaignWorld {
   }
 
   std::vector<json> notifications() {
-    return f.services.campaigns.notifications(problem, {{"limit", "200"}}).at("items").get<std::vector<json>>();
+    return f.services.campaigns.notifications(problem, {{"limit", "200"}})
+        .at("items")
+        .get<std::vector<json>>();
   }
   json notification_of(std::int64_t customer, const std::string& kind) {
     for (const auto& n : notifications()) {
@@ -94,7 +101,8 @@ struct CampaignWorld {
 
 }  // namespace
 
-TEST_CASE("a campaign tells each reporter on their case's medium and warns the in-scope customers once") {
+TEST_CASE(
+    "a campaign tells each reporter on their case's medium and warns the in-scope customers once") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
   CampaignWorld w(f);
   auto started = f.services.campaigns.start(w.problem, json::object(), "fix_delivered", f.agent);
@@ -124,25 +132,92 @@ TEST_CASE("a campaign tells each reporter on their case's medium and warns the i
   }
   REQUIRE(ann_payload.is_object());
   CHECK(ann_payload.at("recipient").at("email") == "ann@example.com");
-  CHECK(ann_payload.at("text").get<std::string>().find("A replacement lid is on its way.") != std::string::npos);
-  CHECK(ann_payload.at("html").get<std::string>().find("<p>Hello Ann,</p>") != std::string::npos);
-  CHECK(ann_payload.at("links").at("acknowledge").get<std::string>().find("/public/notifications/") !=
+  CHECK(ann_payload.at("text").get<std::string>().find("A replacement lid is on its way.") !=
         std::string::npos);
+  CHECK(ann_payload.at("html").get<std::string>().find("<p>Hello Ann,</p>") != std::string::npos);
+  CHECK(
+      ann_payload.at("links").at("acknowledge").get<std::string>().find("/public/notifications/") !=
+      std::string::npos);
   REQUIRE(w.outbox("publish").size() == 1);
   CHECK(w.outbox("publish")[0].target == "board");
 
   // A second pass, or a second start, writes nobody twice.
   f.services.campaigns.start(w.problem, json::object(), "manual", f.agent);
-  CHECK(f.services.campaigns.start(w.problem, json::object(), "manual", f.agent).at("created") == false);
-  f.database.db().write([&](soci::session& tx) {
-    tx << "UPDATE campaigns SET audience_complete = 0";
-  });
+  CHECK(f.services.campaigns.start(w.problem, json::object(), "manual", f.agent).at("created") ==
+        false);
+  f.database.db().write(
+      [&](soci::session& tx) { tx << "UPDATE campaigns SET audience_complete = 0"; });
   CHECK(f.services.campaigns.run_audience(id).at("written") == 0);
   CHECK(w.outbox("send").size() == 4);
   CHECK(w.notifications().size() == 5);
 }
 
-TEST_CASE("a sent resolution resolves the reporter's case with the message on its thread, and the campaign completes") {
+TEST_CASE(
+    "an audience of several batches tells every in-scope customer once, each item naming its own "
+    "notification") {
+  WorkflowFixture f(GENERATE(from_range(test_backends())));
+  CampaignWorld w(f);
+  // 1,100 more in-scope customers (written directly: three batches of the audience's 500).
+  constexpr int kMore = 1100;
+  f.database.db().write([&](soci::session& tx) {
+    for (int i = 0; i < kMore; ++i) {
+      const std::string email = "bulk" + std::to_string(i) + "@example.com";
+      tx << "INSERT INTO customers (name, email, created_at, updated_at) VALUES ('Bulk', :e, "
+            "'2030-01-01T00:00:00Z', '2030-01-01T00:00:00Z')",
+          soci::use(email);
+      tx << "INSERT INTO assets (customer_id, sku, batch, created_at) SELECT id, 'KET-1', 'B7', "
+            "'2030-01-01T00:00:00Z' FROM customers WHERE email = :e",
+          soci::use(email);
+    }
+  });
+  const auto id = f.services.campaigns.start(w.problem, json::object(), "fix_delivered", f.agent)
+                      .at("campaign")
+                      .at("id")
+                      .get<std::int64_t>();
+  CHECK(f.services.campaigns.run_audience(id).at("written") == 4 + kMore);
+
+  cxloop::repository::Outbox box(f.database.db());
+  std::set<std::int64_t> customers;
+  std::size_t sends = 0;
+  for (std::int64_t before = 0;;) {
+    const auto page = box.list({"", "", before, 500});
+    if (page.empty()) break;
+    before = page.back().id;
+    for (const auto& item : page) {
+      if (item.operation != "send") continue;
+      ++sends;
+      const json payload = json::parse(item.payload_json);
+      const std::int64_t customer = payload.at("recipient").at("customer_id").get<std::int64_t>();
+      customers.insert(customer);
+      // The item's notification is the customer's own.
+      json row;
+      f.database.db().read([&](soci::session& session) {
+        long long notification_customer = 0;
+        const long long notification_id = payload.at("notification_id").get<long long>();
+        session << "SELECT customer_id FROM notifications WHERE id = :id",
+            soci::use(notification_id), soci::into(notification_customer);
+        row = notification_customer;
+      });
+      CHECK(row == customer);
+      CHECK(item.idempotency_key == "notification:" + std::to_string(w.problem) + ":" +
+                                        std::to_string(customer) + ":" +
+                                        payload.at("kind").get<std::string>());
+    }
+  }
+  CHECK(sends == 4 + kMore);
+  CHECK(customers.size() == 4 + kMore);
+
+  // A pass after a crash writes nobody twice.
+  f.database.db().write(
+      [&](soci::session& tx) { tx << "UPDATE campaigns SET audience_complete = 0"; });
+  CHECK(f.services.campaigns.run_audience(id).at("written") == 0);
+  CHECK(box.counts() ==
+        std::vector<std::pair<std::string, std::int64_t>>{{"pending", 4 + kMore + 1}});
+}
+
+TEST_CASE(
+    "a sent resolution resolves the reporter's case with the message on its thread, and the "
+    "campaign completes") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
   CampaignWorld w(f);
   auto id = f.services.campaigns.start(w.problem, {{"advisory", false}}, "manual", f.agent)
@@ -154,7 +229,8 @@ TEST_CASE("a sent resolution resolves the reporter's case with the message on it
   json ann = w.notification_of(w.ann, "resolution");
   f.services.campaigns.record_sent(ann.at("id").get<std::int64_t>(), {{"external_ref", "<m1@x>"}},
                                    "A replacement lid is on its way.");
-  f.services.campaigns.record_sent(ann.at("id").get<std::int64_t>(), {{"external_ref", "<m1@x>"}}, "again");
+  f.services.campaigns.record_sent(ann.at("id").get<std::int64_t>(), {{"external_ref", "<m1@x>"}},
+                                   "again");
   auto cases = f.services.cases.list({{"customer_id", std::to_string(w.ann)}}).items;
   REQUIRE(cases.size() == 1);
   CHECK(cases[0].at("state") == "resolved");
@@ -165,8 +241,8 @@ TEST_CASE("a sent resolution resolves the reporter's case with the message on it
   CHECK(w.notification_of(w.ann, "resolution").at("state") == "sent");
 
   CHECK(f.services.campaigns.tick().at("completed").empty());  // Bob's is still pending
-  f.services.campaigns.record_failed(w.notification_of(w.bob, "resolution").at("id").get<std::int64_t>(),
-                                     "gateway refused");
+  f.services.campaigns.record_failed(
+      w.notification_of(w.bob, "resolution").at("id").get<std::int64_t>(), "gateway refused");
   // Every message is out, but the notice board has not got the campaign yet.
   CHECK(f.services.campaigns.tick().at("completed").empty());
   cxloop::repository::Outbox box(f.database.db());
@@ -183,7 +259,8 @@ TEST_CASE("pausing holds a campaign; acknowledging and unsubscribing go by the l
   WorkflowFixture f(GENERATE(from_range(test_backends())));
   CampaignWorld w(f);
   CHECK(error_kind([&] { f.services.campaigns.get(w.problem); }) == ErrorKind::not_found);
-  CHECK(error_kind([&] { f.services.campaigns.pause(w.problem, f.agent); }) == ErrorKind::not_found);
+  CHECK(error_kind([&] { f.services.campaigns.pause(w.problem, f.agent); }) ==
+        ErrorKind::not_found);
   auto id = f.services.campaigns.start(w.problem, json::object(), "manual", f.agent)
                 .at("campaign")
                 .at("id")
@@ -199,7 +276,8 @@ TEST_CASE("pausing holds a campaign; acknowledging and unsubscribing go by the l
   f.services.campaigns.run_audience(id);
   std::string token;
   f.database.db().read([&](soci::session& s) {
-    s << "SELECT ack_token FROM notifications WHERE customer_id = :c", soci::use(w.cat), soci::into(token);
+    s << "SELECT ack_token FROM notifications WHERE customer_id = :c", soci::use(w.cat),
+        soci::into(token);
   });
   REQUIRE(token.size() == 32);
   CHECK(f.services.campaigns.acknowledge(token).at("state") == "acknowledged");
@@ -207,9 +285,11 @@ TEST_CASE("pausing holds a campaign; acknowledging and unsubscribing go by the l
   CHECK(error_kind([&] { f.services.campaigns.acknowledge("nope"); }) == ErrorKind::not_found);
   f.services.campaigns.unsubscribe(token);
   CHECK(f.services.customers.get(w.cat).at("opt_outs") == json::array({"advisory"}));
-  CHECK(f.services.campaigns.notifications(w.problem, {{"state", "acknowledged"}}).at("total") == 1);
-  CHECK(error_kind([&] { f.services.campaigns.notifications(w.problem, {{"state", "lost"}}); }) ==
-        ErrorKind::invalid);
+  CHECK(f.services.campaigns.notifications(w.problem, {{"state", "acknowledged"}}).at("total") ==
+        1);
+  CHECK(error_kind([&] {
+          f.services.campaigns.notifications(w.problem, {{"state", "lost"}});
+        }) == ErrorKind::invalid);
 }
 
 TEST_CASE("a manual campaign needs a customer message, and the preview counts without writing") {
@@ -219,8 +299,9 @@ TEST_CASE("a manual campaign needs a customer message, and the preview counts wi
   f.problems().transition(bare, "investigating", std::nullopt, f.agent);
   CHECK(error_kind([&] { f.services.campaigns.start(bare, json::object(), "manual", f.agent); }) ==
         ErrorKind::conflict);
-  CHECK(error_kind([&] { f.services.campaigns.start(w.problem, {{"loud", true}}, "manual", f.agent); }) ==
-        ErrorKind::invalid);
+  CHECK(error_kind([&] {
+          f.services.campaigns.start(w.problem, {{"loud", true}}, "manual", f.agent);
+        }) == ErrorKind::invalid);
 
   json preview = f.services.campaigns.preview(w.problem, std::nullopt, 1);
   CHECK(preview.at("counts").at("resolution").at("mail") == 1);
@@ -231,13 +312,17 @@ TEST_CASE("a manual campaign needs a customer message, and the preview counts wi
   CHECK(preview.at("skipped_opt_out") == 1);
   CHECK(preview.at("samples").at("resolution").size() == 1);
   CHECK(preview.at("broadcast") == json::array({"board"}));
-  CHECK(f.services.campaigns.preview(w.problem, false, 0).at("counts").contains("advisory") == false);
+  CHECK(f.services.campaigns.preview(w.problem, false, 0).at("counts").contains("advisory") ==
+        false);
   CHECK(w.notifications().empty());
 }
 
-TEST_CASE("templates from the overrides folder win by kind, medium and language, and a broken one is refused") {
+TEST_CASE(
+    "templates from the overrides folder win by kind, medium and language, and a broken one is "
+    "refused") {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("cxloop-templates-" + std::to_string(std::random_device{}()));
+  fs::path dir =
+      fs::temp_directory_path() / ("cxloop-templates-" + std::to_string(std::random_device{}()));
   fs::create_directories(dir);
   std::ofstream(dir / "resolution.email.de.subject.mustache") << "Behoben: {{{problem.title}}}";
   std::ofstream(dir / "resolution.text.mustache") << "Fixed for {{{customer.name}}}";
@@ -254,7 +339,8 @@ TEST_CASE("templates from the overrides folder win by kind, medium and language,
   CHECK_THROWS_WITH(cxloop::workflow::MessageTemplates(dir.string()),
                     Catch::Contains("advisory.text.mustache"));
   fs::remove_all(dir);
-  CHECK_THROWS_WITH(cxloop::workflow::MessageTemplates(dir.string()), Catch::Contains("templates_dir"));
+  CHECK_THROWS_WITH(cxloop::workflow::MessageTemplates(dir.string()),
+                    Catch::Contains("templates_dir"));
 }
 
 TEST_CASE("closing a problem withdraws its notices from the broadcast notifiers, once") {
@@ -273,12 +359,13 @@ TEST_CASE("closing a problem withdraws its notices from the broadcast notifiers,
 TEST_CASE("publishing a problem's workaround article starts its campaign once") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
   CampaignWorld w(f);
-  auto article = f.services.articles.create({{"title", "Lid crack workaround"}, {"body", "Fit the spare lid."}},
-                                            f.agent);
+  auto article = f.services.articles.create(
+      {{"title", "Lid crack workaround"}, {"body", "Fit the spare lid."}}, f.agent);
   const auto article_id = article.at("id").get<std::int64_t>();
-  f.services.solutions.put(w.problem,
-                           {{"type", "workaround"}, {"summary", "Fit the spare lid"}, {"article_id", article_id}},
-                           std::nullopt, f.agent);
+  f.services.solutions.put(
+      w.problem,
+      {{"type", "workaround"}, {"summary", "Fit the spare lid"}, {"article_id", article_id}},
+      std::nullopt, f.agent);
   CHECK(f.services.campaigns.start_for_article(article_id).empty());  // not published yet
   f.services.articles.publish(article_id, true, f.agent);
   CHECK(f.services.campaigns.start_for_article(article_id) == std::vector<std::int64_t>{w.problem});
