@@ -33,7 +33,7 @@ struct LoggingConfig {
 
 struct WorkerConfig {
   int event_threads = 2;
-  int outbox_threads = 2;
+  int outbox_threads = 8;  // each mostly waits on a receiver; 8 sent 1.6x the campaign rate of 2
   std::chrono::milliseconds outbox_poll{200};
   // How often the timer thread looks for overdue tasks (and other time-driven checks).
   std::chrono::milliseconds timer_interval{30000};

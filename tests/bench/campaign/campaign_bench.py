@@ -93,9 +93,13 @@ def main():
                         help="share of customers preferring SMS (default 0.5)")
     parser.add_argument("--smtp-connections", type=int, default=4,
                         help="email_notifier settings.connections (1-16)")
-    parser.add_argument("--outbox-threads", type=int, default=2, help="workers.outbox_threads")
+    parser.add_argument("--outbox-threads", type=int, default=8,
+                        help="workers.outbox_threads (default 8, the shipped default)")
     parser.add_argument("--smtp-quickack", action="store_true",
                         help="diagnostic: the SMTP sink acknowledges every segment at once (sinks.py)")
+    parser.add_argument("--enqueue-only", action="store_true",
+                        help="time the audience alone: the notifiers are rate-limited to one "
+                             "message, so dispatch does not compete; no dispatch figures")
     parser.add_argument("--enqueue-timeout", type=float, default=600)
     parser.add_argument("--dispatch-timeout", type=float, default=600)
     args = parser.parse_args()
@@ -110,6 +114,10 @@ def main():
             "storage": {"url": "sqlite:" + os.path.join(args.workdir, "data", "cxloop.db")},
             "workers": {"outbox_threads": args.outbox_threads, "timer_interval_ms": 1000},
             "campaigns": {"public_base_url": "http://127.0.0.1:8080"},
+            # --enqueue-only: one token each, then every item is held back (outbox gate).
+            **({"campaigns": {"public_base_url": "http://127.0.0.1:8080",
+                              "rate_limits": {"notify-email": 1e-6, "notify-sms": 1e-6}}}
+               if args.enqueue_only else {}),
             "plugins": {
                 "directories": [os.path.join(os.path.abspath(args.build_dir), "plugins")],
                 "instances": {
@@ -166,7 +174,7 @@ def main():
         benchlib.say("audience: %s notifications written, complete after %s s"
                      % (written, "%.2f" % enqueued_s if enqueued_s else "-"))
 
-        deadline = time.monotonic() + args.dispatch_timeout
+        deadline = time.monotonic() + (0 if args.enqueue_only else args.dispatch_timeout)
         peak_rss = 0
         while time.monotonic() < deadline:
             stats = sink_stats(ports["http"])
@@ -205,7 +213,7 @@ def main():
             "rss_kb_before": rss_before, "rss_kb_peak_dispatch": peak_rss,
             "settings": {"smtp_connections": args.smtp_connections,
                          "outbox_threads": args.outbox_threads, "sms_share": args.sms_share,
-                         "smtp_quickack": args.smtp_quickack},
+                         "smtp_quickack": args.smtp_quickack, "enqueue_only": args.enqueue_only},
             "load1_before": load_start, "load1_after": benchlib.load1(),
         }
         benchlib.emit(result)

@@ -55,7 +55,7 @@ TEST_CASE("An empty object yields every documented default") {
   CHECK(config.storage.busy_timeout == std::chrono::milliseconds(5000));
   CHECK(config.storage.max_batch == 256);
   CHECK(config.workers.event_threads == 2);
-  CHECK(config.workers.outbox_threads == 2);
+  CHECK(config.workers.outbox_threads == 8);
   CHECK(config.workers.outbox_poll == std::chrono::milliseconds(200));
   CHECK(config.plugin_dirs.empty());
   CHECK(config.plugins.empty());
