@@ -14,7 +14,27 @@ SmtpPool::SmtpPool(mail::SmtpSettings smtp, mail::TlsSettings tls, std::size_t m
 SmtpPool::~SmtpPool() = default;
 
 void SmtpPool::send(const mail::OutboundEmail& mail) {
-  std::unique_ptr<mail::SmtpConnection> connection = acquire();
+  bool checked = false;
+  std::unique_ptr<mail::SmtpConnection> connection = acquire(false, checked);
+  if (checked) return send_over(std::move(connection), mail);
+  try {
+    connection->send(mail);
+  } catch (const mail::SmtpFailure& failure) {
+    const bool dropped = !failure.permanent() && !connection->usable();
+    release(std::move(connection));
+    if (!dropped) throw;
+    // The fresh connection was dropped after all: this is the attempt an RSET would have
+    // spared, made now over a checked or new connection.
+    return send_over(acquire(true, checked), mail);
+  } catch (...) {
+    release(std::move(connection));
+    throw;
+  }
+  release(std::move(connection));
+}
+
+void SmtpPool::send_over(std::unique_ptr<mail::SmtpConnection> connection,
+                         const mail::OutboundEmail& mail) {
   try {
     connection->send(mail);
   } catch (...) {
@@ -24,21 +44,27 @@ void SmtpPool::send(const mail::OutboundEmail& mail) {
   release(std::move(connection));
 }
 
-std::unique_ptr<mail::SmtpConnection> SmtpPool::acquire() {
+std::unique_ptr<mail::SmtpConnection> SmtpPool::acquire(bool always_check, bool& checked) {
   std::unique_lock<std::mutex> lock(mutex_);
   available_.wait(lock, [this] { return !idle_.empty() || open_ < max_connections_; });
   if (!idle_.empty()) {
-    std::unique_ptr<mail::SmtpConnection> connection = std::move(idle_.back());
+    Idle idle = std::move(idle_.back());
     idle_.pop_back();
     lock.unlock();
-    if (connection->ready()) return connection;
+    if (!always_check && std::chrono::steady_clock::now() - idle.since < fresh_for) {
+      checked = false;
+      return std::move(idle.connection);
+    }
+    checked = true;
+    if (idle.connection->ready()) return std::move(idle.connection);
     // The server closed it while it was idle: this slot gets a fresh connection below.
-    connection.reset();
+    idle.connection.reset();
     lock.lock();
   } else {
     ++open_;
   }
   lock.unlock();
+  checked = true;
   try {
     auto fresh = std::make_unique<mail::SmtpConnection>(smtp_, tls_);
     on_connect_();
@@ -55,7 +81,7 @@ void SmtpPool::release(std::unique_ptr<mail::SmtpConnection> connection) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (connection->usable()) {
-      idle_.push_back(std::move(connection));
+      idle_.push_back({std::move(connection), std::chrono::steady_clock::now()});
     } else {
       --open_;
     }
