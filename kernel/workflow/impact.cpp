@@ -133,17 +133,39 @@ void add_trend(soci::session& session, Impact& impact) {
   }
 }
 
+// Distinct owners of in-scope assets. With one SKU, the assets_scope index (migration 0006)
+// yields the SKU's owners in customer order, so DISTINCT needs no temporary B-tree (22 ms
+// instead of 62 ms for 100,000 owners on SQLite). With several SKUs or none that order is
+// lost, and the DISTINCT subquery would make SQLite walk assets_customer and read every asset
+// row (over a second), so count(DISTINCT) is kept there.
+std::int64_t in_scope_owners(soci::session& session, const AffectedScope& scope) {
+  if (scope.skus.size() == 1) {
+    SqlQuery owners("SELECT count(*) FROM (SELECT DISTINCT a.customer_id FROM assets a");
+    scope.add_conditions(owners, "a.");
+    owners.text(") AS owners");
+    return owners.scalar(session);
+  }
+  SqlQuery owners("SELECT count(DISTINCT a.customer_id) FROM assets a");
+  scope.add_conditions(owners, "a.");
+  return owners.scalar(session);
+}
+
 // The install-base figures of a defined scope, and the forecast they give.
 void add_scope_figures(soci::session& session, const AffectedScope& scope, Impact& impact) {
-  SqlQuery in_scope("SELECT count(DISTINCT a.customer_id) FROM assets a");
-  scope.add_conditions(in_scope, "a.");
-  impact.in_scope_customers = in_scope.scalar(session);
+  impact.in_scope_customers = in_scope_owners(session, scope);
   SqlQuery assets("SELECT count(*) FROM assets a");
   scope.add_conditions(assets, "a.");
   impact.in_scope_assets = assets.scalar(session);
-  impact.likely_affected_customers =
-      likely_query("SELECT count(DISTINCT a.customer_id)", impact.problem_id, scope)
-          .scalar(session);
+  // The likely affected are the in-scope owners minus those who contacted. Counting the
+  // contacted from the problem's few linked cases replaces a NOT EXISTS probe per in-scope
+  // asset (337 ms for 100,000 in scope on SQLite, against 0.1 ms).
+  SqlQuery contacted("SELECT count(DISTINCT c.customer_id) FROM cases c");
+  contacted.where("c.problem_id = $", impact.problem_id);
+  // The scope's conditions land inside the EXISTS, whose parenthesis closes after them.
+  contacted.where("EXISTS (SELECT 1 FROM assets a WHERE a.customer_id = c.customer_id");
+  scope.add_conditions(contacted, "a.");
+  contacted.text(")");
+  impact.likely_affected_customers = impact.in_scope_customers - contacted.scalar(session);
   if (impact.in_scope_customers > 0) {
     impact.contact_rate =
         static_cast<double>(impact.in_scope_customers - impact.likely_affected_customers) /

@@ -113,3 +113,31 @@ TEST_CASE("an empty scope dimension does not constrain; no scope at all forecast
   CHECK(unscoped.likely_affected_customers == 0);
   CHECK(unscoped.affected_customers == 2);
 }
+
+TEST_CASE("impact counts the same owners whether the scope names one SKU, several or none") {
+  WorkflowFixture f(GENERATE(from_range(test_backends())));
+  InstallBase base(f);
+  auto id = base.problem;
+  auto revision = f.problems().get(id).at("revision").get<std::int64_t>();
+  // Two SKUs: fay's KET-2 asset (B7, north, in the window) joins ann, bob, cat and hal.
+  f.problems().update(id,
+                      {{"scope",
+                        {{"skus", {"KET-1", "KET-2"}},
+                         {"batches", {"B7", "B8"}},
+                         {"purchase_from", "2026-01-01"},
+                         {"purchase_to", "2026-03-31"},
+                         {"regions", {"north"}}}}},
+                      revision, f.agent);
+  auto two_skus = f.problems().impact(id);
+  CHECK(two_skus.in_scope_assets == 6);
+  CHECK(two_skus.in_scope_customers == 5);
+  CHECK(two_skus.likely_affected_customers == 4);  // bob, cat, fay, hal
+
+  // No SKU, only a region: every north asset, dan's south one excepted; of the owners, ann and
+  // gus have linked cases.
+  f.problems().update(id, {{"scope", {{"regions", {"north"}}}}}, revision + 1, f.agent);
+  auto by_region = f.problems().impact(id);
+  CHECK(by_region.in_scope_assets == 8);
+  CHECK(by_region.in_scope_customers == 7);
+  CHECK(by_region.likely_affected_customers == 5);
+}
