@@ -72,29 +72,32 @@ nlohmann::json CaseHistory::page(const nlohmann::json& query) const {
     if (newest) {
       // The newest-th most recent case, found by walking the (created_at, id) index from
       // its end: the history starts there.
-      SqlQuery bound("SELECT created_at, id FROM cases");
-      if (from) bound.where("created_at >= $", *from);
-      bound.text(" ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET " +
-                 std::to_string(*newest - 1));
-      const auto found = bound.rows(session);
+      SqlQuery nth("SELECT created_at, id FROM cases");
+      if (from) nth.where("created_at >= $", *from);
+      nth.text(" ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET " + std::to_string(*newest - 1));
+      const auto found = nth.rows(session);
       if (!found.empty()) {
         start = Position{found.front().at("created_at").get<std::string>(),
                          found.front().at("id").get<std::int64_t>()};
       }
     }
     SqlQuery select(std::string("SELECT ") + kColumns + " FROM cases");
-    if (from) select.where("created_at >= $", *from);
-    // Row-value comparisons, which both backends answer as a range of the (created_at, id)
-    // index (see cursor_page.cpp).
-    if (start) {
-      const std::string at = select.bind(start->created_at);
-      const std::string id = select.bind(start->id);
-      select.where("(created_at, id) >= (" + at + ", " + id + ")");
-    }
-    if (after) {
-      const std::string at = select.bind(after->created_at);
-      const std::string id = select.bind(after->id);
-      select.where("(created_at, id) > (" + at + ", " + id + ")");
+    // One lower bound, the strongest: SQLite turns only one of them into a range of the
+    // (created_at, id) index and filters the rest, so "created_at >= from AND (created_at,
+    // id) > (a, i)" would read every case from `from` on for each page. A position at or
+    // after `from` implies it; a position before it is implied by it.
+    std::optional<std::pair<Position, const char*>> bound;
+    if (start) bound.emplace(*start, ">=");
+    if (after) bound.emplace(*after, ">");
+    if (bound && from && bound->first.created_at < *from) bound.reset();
+    if (bound) {
+      // A row-value comparison, which both backends answer as an index range (see
+      // cursor_page.cpp).
+      const std::string at = select.bind(bound->first.created_at);
+      const std::string id = select.bind(bound->first.id);
+      select.where("(created_at, id) " + std::string(bound->second) + " (" + at + ", " + id + ")");
+    } else if (from) {
+      select.where("created_at >= $", *from);
     }
     // One row more than asked tells whether another page follows.
     select.text(" ORDER BY created_at, id LIMIT " + std::to_string(limit + 1));

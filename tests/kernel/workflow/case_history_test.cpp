@@ -88,6 +88,11 @@ TEST_CASE("case history starts at created_from, and newest reads only the most r
   REQUIRE(newest.at("next").is_object());
   json rest = h.history({{"created_from", "2026-03-01"}, {"after", newest.at("next")}});
   CHECK(h.subjects(rest) == std::vector<std::string>{"recent 4"});
+  // A position before created_from: created_from still holds.
+  const json early = {{"created_at", "2026-03-01T00:00:00.000000Z"}, {"id", 1}};
+  CHECK(h.subjects(h.history({{"created_from", "2026-03-02"}, {"after", early}})) ==
+        std::vector<std::string>{"recent 1", "recent 2", "recent 3", "recent 4"});
+  CHECK(h.subjects(h.history({{"after", early}})).size() == 5);
   // Fewer cases than newest: all of them.
   CHECK(h.subjects(h.history({{"newest", 50}})).size() == 5);
   CHECK(h.history({{"created_from", "2026-04-01"}}).at("items").empty());
