@@ -338,8 +338,10 @@ CONFIG
 # start_postgresql: once per run, a PostgreSQL cluster of its own in the run directory, started
 # by the test suite's fixture script (initdb, 127.0.0.1, a free port, fsync on, the default
 # synchronous_commit, max_connections 200); sets pg_url. Stopped by the exit trap.
+pg_url=""
 start_postgresql() {
-  [[ -z $pg_dir ]] || return 0
+  # Started (or tried) before: succeeds only if that start did.
+  [[ -z $pg_dir ]] || { [[ -n $pg_url ]]; return; }
   # As root the fixture runs the server as the "postgres" user, which must reach the directory.
   [[ $(id -u) -ne 0 ]] || chmod o+x "$work"
   pg_dir="$work/postgresql"
@@ -348,7 +350,8 @@ start_postgresql() {
     cat "$work/postgresql.log" >&2
     return 1
   fi
-  pg_url=$(sed -n 's/^CXLOOP_TEST_PG_URL=//p' "$pg_dir/env")
+  pg_url=$(sed -n 's/^CXLOOP_TEST_PG_URL=//p' "$pg_dir/env" 2>/dev/null)
+  [[ -n $pg_url ]] || { say "the fixture script wrote no CXLOOP_TEST_PG_URL to $pg_dir/env"; return 1; }
   say "$(tail -n 1 "$work/postgresql.log")"
 }
 
