@@ -62,8 +62,8 @@ EvaluationResult evaluate(const GeneratedStream& stream, const MatcherSettings& 
       const ProblemAffinity& a = affinities[q];
       std::fprintf(
           explain,
-          "   vs %s: score %.3f, text %.3f, products %d/%d, batches %d/%d, categories %d/%d, last "
-          "case %.1f days before\n",
+          "   vs %s: score %.3f, text %.3f, products %d/%d, batches %d/%d, "
+          "categories %d/%d, last case %.1f days before\n",
           stream.problems[static_cast<std::size_t>(truth_of_problem.at(a.problem_id))]
               .description.c_str(),
           a.score, a.text, a.sku_hits, a.with_sku, a.batch_hits, a.with_batch, a.category_hits,

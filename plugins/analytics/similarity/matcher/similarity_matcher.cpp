@@ -192,47 +192,6 @@ double SimilarityMatcher::problem_score(Problem& problem, Slot slot, const Featu
   return std::min(score, 1.0);
 }
 
-std::optional<std::int64_t> SimilarityMatcher::problem_by_scope(const Cluster& cluster) const {
-  std::map<std::uint32_t, int> skus;
-  std::map<std::uint32_t, int> batches;
-  int with_sku = 0;
-  int with_batch = 0;
-  for (Slot member : cluster.members) {
-    const StoredCase& c = index_.stored(member);
-    if (c.sku != 0) {
-      ++skus[c.sku];
-      ++with_sku;
-    }
-    if (c.batch != 0) {
-      ++batches[c.batch];
-      ++with_batch;
-    }
-  }
-  if (with_sku < 2 || with_batch < 2) return std::nullopt;
-  std::optional<std::int64_t> found;
-  for (const auto& [id, problem] : problems_) {
-    if (!problem.matchable || problem.members.empty()) continue;
-    std::set<std::uint32_t> problem_skus = problem.skus;
-    std::set<std::uint32_t> problem_batches = problem.batches;
-    if (problem.skus.empty()) {
-      for (const auto& entry : problem.member_skus) problem_skus.insert(entry.first);
-    }
-    if (problem.batches.empty()) {
-      for (const auto& entry : problem.member_batches) problem_batches.insert(entry.first);
-    }
-    int sku_hits = 0;
-    int batch_hits = 0;
-    for (const auto& [sku, n] : skus) sku_hits += problem_skus.count(sku) ? n : 0;
-    for (const auto& [batch, n] : batches) batch_hits += problem_batches.count(batch) ? n : 0;
-    // Most of its products and batches are the problem's; two such problems: ambiguous.
-    if (sku_hits * 10 >= with_sku * 8 && batch_hits * 10 >= with_batch * 8) {
-      if (found) return std::nullopt;
-      found = id;
-    }
-  }
-  return found;
-}
-
 std::vector<ProblemAffinity> SimilarityMatcher::affinities(
     const std::vector<std::int64_t>& case_ids) const {
   std::vector<Slot> members;
@@ -281,7 +240,8 @@ std::vector<ProblemAffinity> SimilarityMatcher::affinities_of(
       a.score = a.sku_hits * 2 > a.with_sku ? a.score + weights.sku_bonus
                                             : a.score * weights.sku_mismatch;
     }
-    if (a.with_batch >= 2 && a.batch_hits == 0) a.score *= weights.sku_mismatch;
+    // Batches weigh less than products: a batch code is often misread or left at a default.
+    if (a.with_batch >= 2 && a.batch_hits == 0) a.score *= weights.category_mismatch;
     if (a.with_category > 0 && a.category_hits * 2 < a.with_category) {
       a.score *= weights.category_mismatch;
     }
@@ -295,12 +255,13 @@ std::vector<ProblemAffinity> SimilarityMatcher::affinities_of(
 
 std::optional<std::int64_t> SimilarityMatcher::problem_of_cluster(const Cluster& cluster,
                                                                   std::int64_t now) const {
-  if (auto by_scope = problem_by_scope(cluster)) return by_scope;
-  // The cluster as one text against each problem still receiving cases: reports of one fault
-  // in another language share few words case by case, but their centroid shares the
-  // vocabulary's concepts, codes and model names with the problem's. Only a problem active in
-  // the window counts (a fault that stopped weeks ago and comes back is a new problem), and
-  // only a clear winner: two problems nearly as alike leave the decision to an agent.
+  // The cluster as one text against each problem still receiving cases, with its products,
+  // batches and categories weighed in: reports of one fault in another language share few
+  // words case by case, but their centroid shares the vocabulary's concepts, codes and model
+  // names with the problem's, and their products and batches agree. Structure alone does not
+  // decide (a burst of questions about the same product is another matter). Only a problem
+  // active in the window counts (a fault that stopped weeks ago and comes back is a new
+  // problem), and only a clear winner: two problems nearly as alike leave it to an agent.
   const std::int64_t since = now - settings_.window_days * kDay;
   std::vector<ProblemAffinity> candidates;
   for (const ProblemAffinity& a : affinities_of(cluster.members)) {

@@ -83,9 +83,12 @@ struct ProblemAffinity {
   int with_category = 0;
   int category_hits = 0;
   std::int64_t last_case_at = 0;  // the problem's newest case
-  // text with the structure weighed in as for two cases: the same product adds the product
-  // bonus, another product multiplies by the mismatch factor; cases that name batches, none
-  // of them the problem's, count as another product too. 0 when structure rules it out.
+  // text with the structure weighed in as for two cases (IndexSettings): most products the
+  // problem's adds the product bonus, most another product multiplies by the product
+  // mismatch factor; two or more batches, none the problem's, multiply by the category
+  // mismatch factor, and so do categories mostly not the problem's. Agreeing batches add
+  // nothing more: a burst about something else on the same product and batch (questions
+  // after a delivery) must still be alike in words.
   double score = 0;
 };
 
@@ -168,7 +171,6 @@ class SimilarityMatcher {
   double coherence(const Cluster& cluster, const FeatureVector& vector) const;
   static void add_to_sum(Cluster& cluster, const FeatureVector& vector, float scale);
   bool bursting(Cluster& cluster, std::int64_t now) const;
-  std::optional<std::int64_t> problem_by_scope(const Cluster& cluster) const;
   std::optional<std::int64_t> problem_of_cluster(const Cluster& cluster, std::int64_t now) const;
   std::vector<ProblemAffinity> affinities_of(const std::vector<Slot>& members) const;
   ClusterProposal summarise(const Cluster& cluster) const;

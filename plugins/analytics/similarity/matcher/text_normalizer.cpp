@@ -91,7 +91,7 @@ const std::unordered_set<std::string_view>& stop_words() {
       // Spanish
       "el", "los", "las", "unos", "una", "pero", "yo", "mi", "mis", "usted", "son", "con", "del",
       "al", "por", "para", "hola", "gracias", "saludos", "muy", "tambien", "todavia", "desde", "he",
-      "ha", "se", "lo", "su", "estimados", "favor"};
+      "ha", "se", "lo", "su", "estimados", "favor", "hay", "tiene", "tengo", "nada"};
   return words;
 }
 
@@ -109,9 +109,14 @@ std::string fold_text(const std::string& text) {
     const std::uint32_t code = next_code_point(text, i);
     if (code < 0x80) {
       const char c = static_cast<char>(code);
+      const auto digit = [](char d) { return d >= '0' && d <= '9'; };
       if (c >= 'A' && c <= 'Z') {
         out += static_cast<char>(c - 'A' + 'a');
-      } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      } else if ((c >= 'a' && c <= 'z') || digit(c)) {
+        out += c;
+      } else if (c == '.' && !out.empty() && digit(out.back()) && i < text.size() &&
+                 digit(text[i])) {
+        // A version or model number ("firmware 2.17") stays one term in every language.
         out += c;
       } else {
         out += ' ';

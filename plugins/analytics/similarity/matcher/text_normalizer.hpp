@@ -16,7 +16,8 @@ struct Term {
 };
 
 // Lower-cases UTF-8 text and folds Latin accents ("Größe" -> "grosse"); everything that is
-// not a letter or digit becomes a space. Letters beyond Latin Extended-A are kept as they are.
+// not a letter or digit becomes a space, except a dot between digits ("2.17"). Letters beyond Latin
+// Extended-A are kept as they are.
 std::string fold_text(const std::string& text);
 
 // The terms of a text, in order, without stop words, one-letter words and digit runs of five

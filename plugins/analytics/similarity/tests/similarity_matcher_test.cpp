@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct Stream {
   std::int64_t next_id = 1;
   std::vector<ClusterProposal> proposals;
   std::vector<ProblemMatch> problem_matches;
+  std::vector<ClusterLink> cluster_links;
 
   explicit Stream(MatcherSettings settings = {}) : matcher(settings) {}
 
@@ -32,6 +34,7 @@ struct Stream {
     MatchOutcome outcome = matcher.add_case(record);
     if (outcome.proposal) proposals.push_back(*outcome.proposal);
     if (outcome.problem) problem_matches.push_back(*outcome.problem);
+    if (outcome.cluster_link) cluster_links.push_back(*outcome.cluster_link);
     return record.id;
   }
 };
@@ -68,6 +71,8 @@ TEST_CASE("Text is folded, stripped of stop words in four languages and stemmed"
   CHECK(stem_word("batteries") == stem_word("battery"));
   CHECK(stem_word("charging") == stem_word("charger"));
   CHECK(stem_word("e42") == "e42");
+  // Version numbers stay whole; a sentence's full stop after a number does not join it.
+  CHECK(fold_text("Firmware 2.17. Done") == "firmware 2.17  done");
 }
 
 TEST_CASE("Words of the fault vocabulary meet across languages, other words stay as written") {
@@ -283,38 +288,109 @@ TEST_CASE("A steady everyday topic is not proposed, a burst of a new fault is") 
                   "leipzig") != s.proposals.back().shared_terms.end());
 }
 
-TEST_CASE("A cluster whose cases name an open problem's product and batch is suggested as links") {
+TEST_CASE("A Spanish report of an open problem's fault on its product and batch matches it") {
   MatcherSettings settings;
   settings.min_cases = 3;
   settings.min_customers = 2;
   Stream s(settings);
   std::vector<std::int64_t> english;
   for (int i = 0; i < 3; ++i) {
-    english.push_back(s.add(kStart + i * kHour, "e" + std::to_string(i), "web", "Dead",
-                            "kettle does not turn on anymore", "KT-200", "B2411"));
+    english.push_back(s.add(kStart + i * kHour, "e" + std::to_string(i), "web", "Leaking",
+                            "kettle leaks water from the base", "KT-200", "B2411"));
   }
   REQUIRE(s.proposals.size() == 1);
   s.matcher.set_problem(5, {"KT-200"}, {"B2411"}, true);
   for (std::int64_t id : english) s.matcher.link_case(5, id);
-  // The same fault in Spanish: no words in common, but the product and batch agree.
-  std::optional<ClusterLink> link;
+  // The same fault in Spanish: only "base" in common as written, but the fault vocabulary's
+  // concepts (hervidor/kettle, fuga/leak, agua/water) and the product and batch agree.
   for (int i = 0; i < 3; ++i) {
-    CaseRecord record{s.next_id++,
-                      kStart + (5 + i) * kHour,
-                      "email",
-                      "s" + std::to_string(i),
-                      "KT-200",
-                      "B2411",
-                      "",
-                      "",
-                      "el hervidor no enciende, no hay ninguna luz"};
-    auto outcome = s.matcher.add_case(record);
-    CHECK_FALSE(outcome.proposal);
-    if (outcome.cluster_link) link = outcome.cluster_link;
+    s.add(kStart + (5 + i) * kHour, "s" + std::to_string(i), "email", "",
+          "el hervidor tiene una fuga de agua en la base", "KT-200", "B2411");
   }
-  REQUIRE(link);
-  CHECK(link->problem_id == 5);
-  CHECK(link->cluster.case_ids.size() == 3);
+  CHECK(s.proposals.size() == 1);
+  REQUIRE(s.problem_matches.size() == 3);
+  for (const auto& match : s.problem_matches) CHECK(match.problem_id == 5);
+  // Without the vocabulary the words share nothing but "base": a new proposal instead.
+  settings.index.concepts = false;
+  Stream plain(settings);
+  for (int i = 0; i < 3; ++i) {
+    plain.add(kStart + i * kHour, "e" + std::to_string(i), "web", "Leaking",
+              "kettle leaks water from the base", "KT-200", "B2411");
+  }
+  plain.matcher.set_problem(5, {"KT-200"}, {"B2411"}, true);
+  for (std::int64_t id = 1; id <= 3; ++id) plain.matcher.link_case(5, id);
+  for (int i = 0; i < 3; ++i) {
+    plain.add(kStart + (5 + i) * kHour, "s" + std::to_string(i), "email", "",
+              "el hervidor tiene una fuga de agua en la base", "KT-200", "B2411");
+  }
+  CHECK(plain.problem_matches.empty());
+}
+
+// English reports of a leaking kettle of one batch, accepted as problem 1; the cases are linked.
+void accept_english_kettle_leak(Stream& s) {
+  const std::vector<std::string> english = {
+      "My kettle is leaking water from the bottom",
+      "the kettle leaks from underneath, there is water on the counter",
+      "kettle leaking at the base after filling it", "water drips from the bottom of the kettle",
+      "Kettle leaks water everywhere when I fill it"};
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < english.size(); ++i) {
+    const bool form = i % 2 == 0;  // the web form carries product and batch; chat does not
+    ids.push_back(s.add(kStart + static_cast<std::int64_t>(i) * kHour, "en" + std::to_string(i),
+                        form ? "web" : "chat", form ? "Kettle leaking" : "", english[i],
+                        form ? "KT-200" : "", form ? "B2411" : ""));
+  }
+  REQUIRE(s.proposals.size() == 1);
+  s.matcher.set_problem(1, s.proposals.back().skus, s.proposals.back().batches, true);
+  for (std::int64_t id : ids) s.matcher.link_case(1, id);
+}
+
+TEST_CASE("German reports of an accepted English problem become links to it, not a new problem") {
+  Stream s;
+  accept_english_kettle_leak(s);
+  // The same fault in German, by SMS and chat: no product, no batch, no English word.
+  const std::vector<std::string> german = {
+      "Wasserkocher undicht, Wasser tropft unten heraus",
+      "mein wasserkocher ist undicht und tropft unten",
+      "Der Wasserkocher ist undicht, unten tropft Wasser",
+      "wasserkocher tropft unten, ist undicht",
+      "Wasserkocher undicht - Wasser tropft unten raus",
+      "unser Wasserkocher ist undicht, es tropft unten Wasser"};
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < german.size(); ++i) {
+    ids.push_back(s.add(kStart + kDay + static_cast<std::int64_t>(i) * kHour,
+                        "de" + std::to_string(i), i % 2 == 0 ? "sms" : "chat", "", german[i]));
+  }
+  CHECK(s.proposals.size() == 1);  // still only the English one
+  // Each German case is tied to problem 1, one by one or as a cluster.
+  std::set<std::int64_t> tied;
+  for (const auto& match : s.problem_matches) CHECK(match.problem_id == 1);
+  for (const auto& link : s.cluster_links) {
+    CHECK(link.problem_id == 1);
+    tied.insert(link.cluster.case_ids.begin(), link.cluster.case_ids.end());
+  }
+  CHECK(s.problem_matches.size() + tied.size() >= 5);
+  CHECK_FALSE(s.cluster_links.empty());
+}
+
+TEST_CASE("Contacts about the same product but another matter are not tied to its problem") {
+  Stream s;
+  accept_english_kettle_leak(s);
+  // A burst about the same kettle and batch, but about descaling: the product agrees, the
+  // text does not, and a new matter is proposed (or not) on its own.
+  const std::vector<std::string> descaling = {
+      "How do I descale the kettle? There is limescale inside",
+      "what descaler should I use for the kettle, lots of limescale",
+      "limescale in the kettle, how do I descale it",
+      "Descaling the kettle: vinegar or citric acid?",
+      "kettle full of limescale, how to descale",
+      "please explain how to descale my kettle"};
+  for (std::size_t i = 0; i < descaling.size(); ++i) {
+    s.add(kStart + kDay + static_cast<std::int64_t>(i) * kHour, "d" + std::to_string(i), "web",
+          "Descaling", descaling[i], "KT-200", "B2411");
+  }
+  CHECK(s.problem_matches.empty());
+  CHECK(s.cluster_links.empty());
 }
 
 TEST_CASE("Rebuilding from history then proposes the clusters that are ready") {
