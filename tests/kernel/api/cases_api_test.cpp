@@ -141,3 +141,22 @@ TEST_CASE("SQL metacharacters and unicode in text fields are stored and returned
   auto search = api.get("/api/v1/cases?q=DROP%20TABLE");
   CHECK(search.json()["total"] == 1);
 }
+
+TEST_CASE("a case search without a word is a 400 naming q; pages tell whether total is exact",
+          "[api][cases]") {
+  ApiFixture api(GENERATE(from_range(test_backends())));
+  api.new_case("ann@example.test", "Kettle leaks");
+  auto refused = api.get("/api/v1/cases?q=%25%20-");
+  CHECK(refused.status == 400);
+  CHECK(refused.json()["field"] == "/q");
+  auto count = api.get("/api/v1/cases?count=all");
+  CHECK(count.status == 400);
+  CHECK(count.json()["field"] == "/count");
+
+  auto found = api.get("/api/v1/cases?q=KETTLE&count=exact").json();
+  CHECK(found["total"] == 1);
+  CHECK(found["total_exact"] == true);
+  auto capped = api.get("/api/v1/cases?q=kettle").json();
+  CHECK(capped["total"] == 1);
+  CHECK(capped["total_exact"] == true);
+}
