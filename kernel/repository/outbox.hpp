@@ -52,7 +52,7 @@ class Outbox {
   // when an item with the same idempotency key exists.
   static bool enqueue(soci::session& tx, const std::string& target, const std::string& operation,
                       const std::string& payload_json, const std::string& idempotency_key);
-  // Adds several items inside the caller's write transaction with one statement per 500
+  // Adds several items inside the caller's write transaction with one statement per 50
   // items; items whose idempotency key exists are skipped, like enqueue(). Returns how many
   // were added.
   struct NewItem {
