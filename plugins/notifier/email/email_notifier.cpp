@@ -100,6 +100,9 @@ class EmailNotifier : public sdk::NotifierPlugin {
       throw sdk::Error(failure.permanent() ? CXLOOP_ERR_INVALID : CXLOOP_ERR_UNAVAILABLE,
                        "notification " + notification_id + " to " + to + ": " + failure.what());
     }
+    // Kept although the outbox records the outcome too: the dispatcher records a batch's
+    // outcomes after its last send, so after a crash in between this is what keeps a retry
+    // from mailing again (a write per mail, grouped with other workers' by the commit).
     host().kv_put(sent_key, mail.message_id);
     host().counter_add("email_notifier_sent_total", 1, {{"outcome", "sent"}});
     return {{"external_ref", mail.message_id}, {"state", "sent"}};

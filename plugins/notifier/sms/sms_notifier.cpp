@@ -73,6 +73,9 @@ class SmsNotifier : public sdk::NotifierPlugin {
     json result = {{"external_ref", ids.front()}, {"state", "sent"}};
     if (messages.size() > 1) result["parts"] = ids;
     if (long_text_ == LongText::truncate && messages.front() != text) result["truncated"] = true;
+    // Kept although the outbox records the outcome too: the dispatcher records a batch's
+    // outcomes after its last send, so after a crash in between this is what keeps a retry
+    // from posting again (not every gateway honours the Idempotency-Key).
     host().kv_put("sent/" + key, result.dump());
     host().counter_add("sms_notifier_messages_total", static_cast<double>(messages.size()),
                        {{"outcome", "sent"}});
