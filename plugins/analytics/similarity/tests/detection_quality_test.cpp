@@ -18,9 +18,13 @@ TEST_CASE("The default settings find the generated problems and leave the backgr
   CHECK(generate_stream(generator).cases[1234].record.body == stream.cases[1234].record.body);
 
   const EvaluationResult r = evaluate(stream, MatcherSettings{});
-  CHECK(r.detection.recall >= 0.8);
-  CHECK(r.linking.f1 >= 0.8);
-  CHECK(r.false_proposals_background <= 2);
+  // The figures on this stream are detection F1 1.0 (8 of 8 problems, no duplicate) and
+  // linking F1 0.93; the floors leave a little room for harmless changes.
+  CHECK(r.detection.recall >= 0.875);
+  CHECK(r.detection.f1 >= 0.9);
+  CHECK(r.duplicate_proposals <= 1);
+  CHECK(r.linking.f1 >= 0.9);
+  CHECK(r.false_proposals_background <= 1);
 }
 
 }  // namespace cxloop::analytics::eval
