@@ -118,6 +118,7 @@ cxloopctl_bin="$build_dir/bin/cxloopctl"
 
 # Why cxloopd cannot be measured, or "" when it was built.
 cxloopd_missing=""
+failed_targets=()  # targets that did not build (recorded in results.json)
 needs_server=false
 for w in intake-sqlite intake-web intake-postgresql footprint footprint-full campaign queries; do
   selected "$w" && needs_server=true
@@ -136,7 +137,6 @@ if $needs_server || selected matching; then
     # Everything that could be built is (-k 0). Which targets failed: each is asked again
     # (nothing to do for those that built). Without cxloopd and cxloopctl nothing runs; a
     # plugin or tool that failed only fails the workloads that load it, said here.
-    failed_targets=()
     for t in "${targets[@]}"; do
       cmake --build "$build_dir" --target "$t" >>"$build_log" 2>&1 || failed_targets+=("$t")
     done
@@ -581,8 +581,9 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
   printf '{"machine":{"nproc":%s,"cpu":"%s","load_start":"%s","load_end":"%s","date":"%s","commit":"%s"},\n' \
     "$(nproc)" "$cpu" "$load_start" "$load_end" "$(date -u +%FT%TZ)" \
     "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  printf ' "settings":{"duration_s":%s,"warmup_s":%s,"wrk_threads":%s,"http_threads":%s},\n' \
-    "$duration" "$warmup" "$wrk_threads" "$http_threads"
+  printf ' "settings":{"duration_s":%s,"warmup_s":%s,"wrk_threads":%s,"http_threads":%s,"pg_pool":%s,"web_rate_limit_per_minute":%s,"queries_cases":%s,"build_failures":"%s"},\n' \
+    "$duration" "$warmup" "$wrk_threads" "$http_threads" "$pg_pool" "$web_rate_limit" \
+    "$queries_cases" "${failed_targets[*]:-}"
   echo ' "results":['
   for i in "${!results[@]}"; do
     printf '  %s%s\n' "${results[$i]}" "$( ((i + 1 < ${#results[@]})) && echo ,)"
