@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
       r.duplicate_proposals);
   std::printf(
       "case linking: precision %.3f  recall %.3f  F1 %.3f  (%d of %d links right, %d "
-      "problem cases; %d links came from clusters matching a problem's scope)\n",
+      "problem cases; %d links came from whole clusters alike an active problem)\n",
       r.linking.precision, r.linking.recall, r.linking.f1, r.correct_links, r.links,
       r.problem_cases, r.cluster_links);
   std::printf("delay to proposal: mean %.1f hours, mean %.1f cases of the problem\n",

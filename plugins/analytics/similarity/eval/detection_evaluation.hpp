@@ -31,7 +31,7 @@ struct EvaluationResult {
   int problem_cases = 0;
   int links = 0;  // cases tied to a problem by an accepted proposal or a link suggestion
   int correct_links = 0;
-  int cluster_links = 0;  // of links: suggested for a whole cluster matching a problem's scope
+  int cluster_links = 0;  // of links: suggested for a whole cluster alike an active problem
   Ratio linking;
   double mean_delay_hours = 0;  // from a problem's first case to its proposal
   double mean_cases_before_proposal = 0;

@@ -1,10 +1,30 @@
 #include "feature_vector.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace cxloop::analytics {
+namespace {
+
+double dot_lookup(const SparseVector& short_one, const SparseVector& long_one) {
+  double sum = 0;
+  auto from = long_one.begin();
+  for (const auto& [id, weight] : short_one) {
+    from = std::lower_bound(from, long_one.end(), id,
+                            [](const auto& entry, std::uint32_t key) { return entry.first < key; });
+    if (from == long_one.end()) break;
+    if (from->first == id) sum += static_cast<double>(weight) * from->second;
+  }
+  return sum;
+}
+
+}  // namespace
 
 double dot(const SparseVector& a, const SparseVector& b) {
+  // A short vector against a long one (a case against a cluster's or problem's sum): look
+  // each entry up instead of walking the long one.
+  if (a.size() * 8 < b.size()) return dot_lookup(a, b);
+  if (b.size() * 8 < a.size()) return dot_lookup(b, a);
   double sum = 0;
   auto i = a.begin();
   auto j = b.begin();
