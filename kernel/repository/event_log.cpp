@@ -45,15 +45,19 @@ std::vector<events::Event> select_events(Database& db, const std::string& where,
 }  // namespace
 
 void EventLog::append(soci::session& tx, events::Event& event) {
+  // Subscribers and the audit API parse this later; refuse bad JSON where it is written.
+  if (!event.data_json.empty() && !nlohmann::json::accept(event.data_json))
+    throw std::invalid_argument("event '" + event.type + "' for " + event.subject +
+                                " has data that is not valid JSON");
+  append_serialized(tx, event);
+}
+
+void EventLog::append_serialized(soci::session& tx, events::Event& event) {
   if (event.type.empty() || event.subject.empty() || event.actor.empty())
     throw std::invalid_argument("an event needs a type, a subject and an actor (got type '" +
                                 event.type + "', subject '" + event.subject + "', actor '" +
                                 event.actor + "')");
   if (event.data_json.empty()) event.data_json = "{}";
-  // Subscribers and the audit API parse this later; refuse bad JSON where it is written.
-  if (!nlohmann::json::accept(event.data_json))
-    throw std::invalid_argument("event '" + event.type + "' for " + event.subject +
-                                " has data that is not valid JSON");
   event.at = now_rfc3339();
   static const std::string insert =
       "INSERT INTO events (type, subject, actor, at, data) VALUES (:t, :s, :a, :at, :d) "

@@ -240,8 +240,10 @@ nlohmann::json CaseService::intake_once(const nlohmann::json& request, const Act
                                            {"external_ref", sql_value(external_ref)},
                                            {"created_at", now},
                                            {"updated_at", now}});
-    update_row(tx, "cases", "id", id, {{"number", number_for(id)}});
-    std::int64_t message_id = insert_returning_id(
+    // The number derives from the id, known only now; the UPDATE hands back the whole row.
+    nlohmann::json created =
+        *update_returning_row(tx, "cases", "id", id, {{"number", number_for(id)}}, kColumns);
+    nlohmann::json message = insert_returning_row(
         tx, "case_messages",
         {{"case_id", id},
          {"direction", std::string("inbound")},
@@ -253,13 +255,13 @@ nlohmann::json CaseService::intake_once(const nlohmann::json& request, const Act
          {"body", body},
          {"external_id", sql_value(external_ref)},
          {"attributes", attributes.dump()},
-         {"created_at", now}});
-    nlohmann::json created = *load(tx, id);
+         {"created_at", now}},
+        kMessageColumns, {"attributes"});
     changes.record(tx, "case.created", subject_of(id), actor.id,
-                   {{"after", created}, {"message_id", message_id}});
-    result = {{"case", created},
-              {"customer", customer},
-              {"message", load_message(tx, message_id)},
+                   {{"after", created}, {"message_id", message.at("id")}});
+    result = {{"case", std::move(created)},
+              {"customer", std::move(customer)},
+              {"message", std::move(message)},
               {"duplicate", false},
               {"customer_created", customer_created}};
   });

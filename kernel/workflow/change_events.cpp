@@ -13,7 +13,7 @@ void ChangeEvents::record(soci::session& tx, std::string type, std::string subje
   event.subject = std::move(subject);
   event.actor = actor;
   event.data_json = data.dump();
-  repository::EventLog::append(tx, event);
+  repository::EventLog::append_serialized(tx, event);
   events_.push_back(std::move(event));
 }
 

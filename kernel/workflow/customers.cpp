@@ -112,9 +112,10 @@ nlohmann::json CustomerService::insert(soci::session& tx, const nlohmann::json& 
   std::string now = now_rfc3339();
   fields.emplace_back("created_at", now);
   fields.emplace_back("updated_at", now);
-  std::int64_t id = insert_returning_id(tx, "customers", fields);
-  nlohmann::json customer = *load(tx, id);
-  changes.record(tx, "customer.created", "customer:" + std::to_string(id), actor.id,
+  nlohmann::json customer =
+      insert_returning_row(tx, "customers", fields, kColumns, {"opt_outs", "attributes"});
+  changes.record(tx, "customer.created",
+                 "customer:" + std::to_string(customer.at("id").get<std::int64_t>()), actor.id,
                  {{"after", customer}});
   return customer;
 }

@@ -84,13 +84,33 @@ void put_column(nlohmann::json& out, const std::string& name, nlohmann::json val
   out[name] = std::move(value);
 }
 
+// A column typed by the value it holds (RETURNING columns have no declared type).
+nlohmann::json stored_value(const SqliteStatementCache::Statement& statement, int index) {
+  using Stored = SqliteStatementCache::Stored;
+  switch (statement.stored(index)) {
+    case Stored::null:
+      return nullptr;
+    case Stored::integer:
+      return statement.integer(index);
+    case Stored::real:
+      return statement.real(index);
+    case Stored::text:
+    case Stored::blob:
+      break;
+  }
+  return statement.text(index);
+}
+
 nlohmann::json row_to_json(const SqliteStatementCache::Statement& statement,
                            std::initializer_list<const char*> json_columns,
-                           std::initializer_list<const char*> bool_columns) {
+                           std::initializer_list<const char*> bool_columns,
+                           bool typed_by_value = false) {
   nlohmann::json out = nlohmann::json::object();
   const int columns = statement.columns();
   for (int i = 0; i < columns; ++i)
-    put_column(out, statement.name(i), column_value(statement, i), json_columns, bool_columns);
+    put_column(out, statement.name(i),
+               typed_by_value ? stored_value(statement, i) : column_value(statement, i),
+               json_columns, bool_columns);
   return out;
 }
 
@@ -239,6 +259,19 @@ std::vector<nlohmann::json> SqlQuery::rows(soci::session& session,
   return out;
 }
 
+std::vector<nlohmann::json> SqlQuery::returned_rows(
+    soci::session& session, std::initializer_list<const char*> json_columns,
+    std::initializer_list<const char*> bool_columns) const {
+  SqliteStatementCache* cache = SqliteStatementCache::of(session);
+  if (cache == nullptr) return rows(session, json_columns, bool_columns);
+  std::vector<nlohmann::json> out;
+  SqliteStatementCache::Statement statement = cache->prepare(sql_);
+  bind_all(statement, bindings_);
+  while (statement.step())
+    out.push_back(row_to_json(statement, json_columns, bool_columns, /*typed_by_value=*/true));
+  return out;
+}
+
 std::int64_t SqlQuery::scalar(soci::session& session) const {
   if (SqliteStatementCache* cache = SqliteStatementCache::of(session)) {
     SqliteStatementCache::Statement statement = cache->prepare(sql_);
@@ -299,13 +332,25 @@ std::int64_t insert_returning_id(soci::session& session, const std::string& tabl
   return query.scalar(session);
 }
 
+nlohmann::json insert_returning_row(soci::session& session, const std::string& table,
+                                    const SqlFields& fields, const std::string& columns,
+                                    std::initializer_list<const char*> json_columns,
+                                    std::initializer_list<const char*> bool_columns) {
+  SqlQuery query = insert_query(table, fields);
+  query.text(" RETURNING " + columns);
+  std::vector<nlohmann::json> rows = query.returned_rows(session, json_columns, bool_columns);
+  if (rows.empty()) throw repository::DatabaseError("INSERT INTO " + table + " returned no row");
+  return std::move(rows.front());
+}
+
 void insert_row(soci::session& session, const std::string& table, const SqlFields& fields) {
   insert_query(table, fields).execute(session);
 }
 
-void update_row(soci::session& session, const std::string& table, const std::string& key_column,
-                std::int64_t key, const SqlFields& fields) {
-  if (fields.empty()) return;
+namespace {
+
+SqlQuery update_query(const std::string& table, const std::string& key_column, std::int64_t key,
+                      const SqlFields& fields) {
   SqlQuery query("UPDATE " + table + " SET ");
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i != 0) query.text(", ");
@@ -314,7 +359,27 @@ void update_row(soci::session& session, const std::string& table, const std::str
   }
   query.text(" WHERE " + key_column + " = ");
   query.text(query.bind(key));
-  query.execute(session);
+  return query;
+}
+
+}  // namespace
+
+void update_row(soci::session& session, const std::string& table, const std::string& key_column,
+                std::int64_t key, const SqlFields& fields) {
+  if (fields.empty()) return;
+  update_query(table, key_column, key, fields).execute(session);
+}
+
+std::optional<nlohmann::json> update_returning_row(
+    soci::session& session, const std::string& table, const std::string& key_column,
+    std::int64_t key, const SqlFields& fields, const std::string& columns,
+    std::initializer_list<const char*> json_columns,
+    std::initializer_list<const char*> bool_columns) {
+  SqlQuery query = update_query(table, key_column, key, fields);
+  query.text(" RETURNING " + columns);
+  std::vector<nlohmann::json> rows = query.returned_rows(session, json_columns, bool_columns);
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
 }
 
 std::optional<nlohmann::json> select_one(soci::session& session, const std::string& sql,

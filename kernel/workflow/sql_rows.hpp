@@ -69,6 +69,11 @@ class SqlQuery {
   std::vector<nlohmann::json> rows(soci::session& session,
                                    std::initializer_list<const char*> json_columns = {},
                                    std::initializer_list<const char*> bool_columns = {}) const;
+  // The rows an INSERT/UPDATE ... RETURNING gives back, as JSON like rows(). On SQLite the
+  // values are typed by what they hold, as RETURNING columns declare no type.
+  std::vector<nlohmann::json> returned_rows(
+      soci::session& session, std::initializer_list<const char*> json_columns = {},
+      std::initializer_list<const char*> bool_columns = {}) const;
   // The single integer the statement selects (count(*), RETURNING id, ...).
   std::int64_t scalar(soci::session& session) const;
   // Runs a statement that returns no rows.
@@ -92,11 +97,25 @@ class SqlQuery {
 // INSERT of the given columns; returns the new row's id (RETURNING id, both backends).
 std::int64_t insert_returning_id(soci::session& session, const std::string& table,
                                  const SqlFields& fields);
+// INSERT of the given columns returning the new row's columns (columns: "id, name, ...") as
+// select_one would read them: one statement where an insert and a reload took two.
+nlohmann::json insert_returning_row(soci::session& session, const std::string& table,
+                                    const SqlFields& fields, const std::string& columns,
+                                    std::initializer_list<const char*> json_columns = {},
+                                    std::initializer_list<const char*> bool_columns = {});
 // INSERT without a generated id (tables keyed by a foreign key).
 void insert_row(soci::session& session, const std::string& table, const SqlFields& fields);
 // UPDATE table SET fields WHERE key_column = key.
 void update_row(soci::session& session, const std::string& table, const std::string& key_column,
                 std::int64_t key, const SqlFields& fields);
+
+// UPDATE table SET fields WHERE key_column = key, returning the updated row's columns; nullopt
+// when no row has the key.
+std::optional<nlohmann::json> update_returning_row(
+    soci::session& session, const std::string& table, const std::string& key_column,
+    std::int64_t key, const SqlFields& fields, const std::string& columns,
+    std::initializer_list<const char*> json_columns = {},
+    std::initializer_list<const char*> bool_columns = {});
 
 // One row by a single-integer key, or nullopt.
 std::optional<nlohmann::json> select_one(soci::session& session, const std::string& sql,
