@@ -288,6 +288,7 @@ class SimilarityPlugin : public cxloop::sdk::AnalyticsPlugin {
         const auto indexing = std::chrono::steady_clock::now();
         std::lock_guard<std::mutex> lock(mutex_);
         for (const auto& document : page.at("items")) {
+          if (stopping_) return 0;  // a page of clustering takes seconds
           if (document.value("created_at", std::string()) >= events_from_ ||
               held(document.value("id", std::int64_t{0}))) {
             continue;  // its event is queued (or on its way) and matches it live
