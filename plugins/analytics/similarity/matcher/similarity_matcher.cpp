@@ -10,6 +10,8 @@ namespace {
 constexpr std::int64_t kDay = 86400;
 // A problem's signature follows its most recent cases; older ones add little and cost time.
 constexpr std::size_t kCentroidMembers = 100;
+// Clusters from this size on keep a centroid sum for the coherence test.
+constexpr std::size_t kSumFrom = 3;
 constexpr std::size_t kEvidenceCases = 500;
 constexpr std::size_t kBurstProbes = 3;
 constexpr std::int64_t kBaselineWindows = 3;
@@ -108,7 +110,13 @@ MatchOutcome SimilarityMatcher::add(const CaseRecord& record,
   }
   Cluster& cluster = clusters_[*best];
   cluster.members.push_back(slot);
-  add_to_sum(cluster, vector, 1.0f);
+  // Only clusters of kSumFrom or more keep a centroid sum: most clusters are single cases, and
+  // a sum for each would cost more memory than the index itself.
+  if (cluster.members.size() == kSumFrom) {
+    for (Slot member : cluster.members) add_to_sum(cluster, index_.vector_of(member));
+  } else if (cluster.members.size() > kSumFrom) {
+    add_to_sum(cluster, vector);
+  }
   cluster_of_[slot] = static_cast<std::int32_t>(*best);
   if (live && !cluster.dismissed &&
       (cluster.proposed || (ready(cluster, record.at) && bursting(cluster, record.at)))) {
@@ -310,10 +318,12 @@ void SimilarityMatcher::link_case(std::int64_t problem_id, std::int64_t case_id)
   const std::int32_t c = cluster_of_[*slot];
   if (c >= 0) {
     Cluster& cluster = clusters_[static_cast<std::size_t>(c)];
-    cluster.absorbed = true;
+    cluster.absorbed = true;  // takes no new members: its centroid sum is not needed any more
     cluster.members.erase(std::remove(cluster.members.begin(), cluster.members.end(), *slot),
                           cluster.members.end());
-    add_to_sum(cluster, v, -1.0f);
+    cluster.sum = FeatureVector{};
+    cluster.words_norm2 = 0;
+    cluster.trigrams_norm2 = 0;
     cluster_of_[*slot] = -1;
   }
 }
@@ -345,7 +355,7 @@ void SimilarityMatcher::dismiss(const std::string& signature) {
 
 double SimilarityMatcher::coherence(const Cluster& cluster, const FeatureVector& vector) const {
   // A cluster of one or two is its members: single link has judged that already.
-  if (cluster.members.size() < 3 || settings_.cluster_coherence <= 0) return 1.0;
+  if (cluster.members.size() < kSumFrom || settings_.cluster_coherence <= 0) return 1.0;
   const double w = index_.settings().word_weight;
   double score = 0;
   if (cluster.words_norm2 > 0) {
@@ -358,15 +368,13 @@ double SimilarityMatcher::coherence(const Cluster& cluster, const FeatureVector&
   return score;
 }
 
-void SimilarityMatcher::add_to_sum(Cluster& cluster, const FeatureVector& vector, float scale) {
-  // |s + a·v|² = |s|² + 2a·s·v + a²|v|², kept so the centroid need not be normalised per query.
-  const double a = scale;
-  cluster.words_norm2 +=
-      2 * a * dot(cluster.sum.words, vector.words) + a * a * dot(vector.words, vector.words);
-  cluster.trigrams_norm2 += 2 * a * dot(cluster.sum.trigrams, vector.trigrams) +
-                            a * a * dot(vector.trigrams, vector.trigrams);
-  add_scaled(cluster.sum.words, vector.words, scale);
-  add_scaled(cluster.sum.trigrams, vector.trigrams, scale);
+void SimilarityMatcher::add_to_sum(Cluster& cluster, const FeatureVector& vector) {
+  // |s + v|² = |s|² + 2·s·v + |v|², kept so the centroid need not be normalised per query.
+  cluster.words_norm2 += 2 * dot(cluster.sum.words, vector.words) + dot(vector.words, vector.words);
+  cluster.trigrams_norm2 +=
+      2 * dot(cluster.sum.trigrams, vector.trigrams) + dot(vector.trigrams, vector.trigrams);
+  add_scaled(cluster.sum.words, vector.words, 1.0f);
+  add_scaled(cluster.sum.trigrams, vector.trigrams, 1.0f);
 }
 
 bool SimilarityMatcher::ready(const Cluster& cluster, std::int64_t now) const {

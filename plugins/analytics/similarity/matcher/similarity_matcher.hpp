@@ -145,7 +145,7 @@ class SimilarityMatcher {
     bool absorbed = false;  // one of its cases was linked to a problem
     bool proposed = false;
     std::size_t checked_size = 0;  // members at the last burst check that failed
-    FeatureVector sum;             // of its members' vectors, with its squared lengths
+    FeatureVector sum;  // of its members' vectors (from three members on), with its squared lengths
     double words_norm2 = 0;
     double trigrams_norm2 = 0;
   };
@@ -169,7 +169,7 @@ class SimilarityMatcher {
   double problem_score(Problem& problem, Slot slot, const FeatureVector& vector);
   bool ready(const Cluster& cluster, std::int64_t now) const;
   double coherence(const Cluster& cluster, const FeatureVector& vector) const;
-  static void add_to_sum(Cluster& cluster, const FeatureVector& vector, float scale);
+  static void add_to_sum(Cluster& cluster, const FeatureVector& vector);
   bool bursting(Cluster& cluster, std::int64_t now) const;
   std::optional<std::int64_t> problem_of_cluster(const Cluster& cluster, std::int64_t now) const;
   std::vector<ProblemAffinity> affinities_of(const std::vector<Slot>& members) const;
