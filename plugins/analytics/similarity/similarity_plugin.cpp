@@ -231,7 +231,7 @@ class SimilarityPlugin : public cxloop::sdk::AnalyticsPlugin {
     }
     // The events held meanwhile, in arrival order; ready once none is left.
     for (;;) {
-      std::deque<json> held;
+      std::deque<json> batch;
       {
         std::lock_guard<std::mutex> lock(pending_mutex_);
         if (pending_.empty() || stopping_) {
@@ -239,10 +239,10 @@ class SimilarityPlugin : public cxloop::sdk::AnalyticsPlugin {
           held_cases_.clear();
           break;
         }
-        held.swap(pending_);
+        batch.swap(pending_);
       }
       std::lock_guard<std::mutex> lock(mutex_);
-      for (const auto& event : held) {
+      for (const auto& event : batch) {
         try {
           handle(event);
         } catch (const std::exception& e) {
