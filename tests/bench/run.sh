@@ -27,7 +27,7 @@
 #                    customers in a problem's scope told through the email and SMS notifiers
 #                    into an SMTP sink and an HTTP gateway (enqueue time, dispatch rates,
 #                    exactly-once); dispatch bounded by BENCH_CAMPAIGN_DISPATCH_TIMEOUT (600 s);
-#                    BENCH_OUTBOX_THREADS (2, the shipped workers.outbox_threads)
+#                    BENCH_OUTBOX_THREADS (8, the shipped workers.outbox_threads)
 #   queries          tests/bench/queries/queries_bench.py: BENCH_QUERIES_FILL (180) s of intake
 #                    fill the database (or, with BENCH_QUERIES_CASES=N, N cases are written
 #                    straight into it by tests/bench/queries/bulk_fill.py), then case list,
@@ -565,7 +565,7 @@ for w in "${workloads[@]}"; do
       py_workload campaign python3 tests/bench/campaign/campaign_bench.py --build-dir "$build_dir" \
         --workdir "$work/campaign" --customers "$campaign_customers" \
         --dispatch-timeout "$campaign_dispatch_timeout" \
-        --outbox-threads "${BENCH_OUTBOX_THREADS:-2}" ;;
+        --outbox-threads "${BENCH_OUTBOX_THREADS:-8}" ;;
     queries)
       py_workload queries python3 tests/bench/queries/queries_bench.py --build-dir "$build_dir" \
         --workdir "$work/queries" --fill-seconds "$queries_fill" --cases "$queries_cases" \
