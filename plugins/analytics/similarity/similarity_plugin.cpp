@@ -93,6 +93,7 @@ MatcherSettings settings_from(const json& config) {
   s.min_customers = config.value("min_customers", s.min_customers);
   s.window_days = config.value("window_days", s.window_days);
   s.burst_ratio = config.value("burst_ratio", s.burst_ratio);
+  s.cluster_coherence = config.value("cluster_coherence", s.cluster_coherence);
   return s;
 }
 
@@ -302,7 +303,7 @@ class SimilarityPlugin : public cxloop::sdk::AnalyticsPlugin {
       page = next.get();
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& cluster : matcher_.ready_clusters(now_seconds())) propose(cluster);
+    for (const auto& outcome : matcher_.ready_clusters(now_seconds())) propose_cluster(outcome);
     host().gauge_set("analytics_index_cases", static_cast<double>(matcher_.index().size()));
     return signatures.at("problems").size();
   }
@@ -385,6 +386,11 @@ class SimilarityPlugin : public cxloop::sdk::AnalyticsPlugin {
         host().counter_add("analytics_suggestions_total", 1, {{"kind", "link"}});
       });
     }
+    propose_cluster(outcome);
+  }
+
+  // A ready cluster: a link suggestion when it is alike an active problem, else a proposal.
+  void propose_cluster(const MatchOutcome& outcome) {
     if (outcome.cluster_link) {
       guarded("suggestion.propose", [&] {
         host().call("suggestion.propose", cluster_link_proposal(*outcome.cluster_link));

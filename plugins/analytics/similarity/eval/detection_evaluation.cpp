@@ -155,8 +155,24 @@ EvaluationResult evaluate(const GeneratedStream& stream, const MatcherSettings& 
       matcher.add_history(stream.cases[k].record);
     }
   }
-  for (const auto& proposal : matcher.ready_clusters(stream.history_end)) {
-    handle_proposal(proposal, stream.history_end);
+  // A ready cluster is proposed, or linked as a whole to the problem it is alike.
+  auto handle_cluster = [&](const MatchOutcome& outcome, std::int64_t now) {
+    if (outcome.proposal) handle_proposal(*outcome.proposal, now);
+    if (outcome.cluster_link) {
+      const int truth = truth_of_problem.at(outcome.cluster_link->problem_id);
+      for (std::int64_t id : outcome.cluster_link->cluster.case_ids) {
+        ++result.links;
+        ++result.cluster_links;
+        if (truth_of.at(id) == truth) {
+          ++result.correct_links;
+          ++correct_per_truth[truth];
+          matcher.link_case(outcome.cluster_link->problem_id, id);
+        }
+      }
+    }
+  };
+  for (const auto& outcome : matcher.ready_clusters(stream.history_end)) {
+    handle_cluster(outcome, stream.history_end);
   }
 
   std::vector<double> latencies;  // CPU time of this thread: a shared machine's preemption
@@ -182,19 +198,7 @@ EvaluationResult evaluate(const GeneratedStream& stream, const MatcherSettings& 
         matcher.link_case(outcome.problem->problem_id, c.record.id);
       }
     }
-    if (outcome.proposal) handle_proposal(*outcome.proposal, c.record.at);
-    if (outcome.cluster_link) {
-      const int truth = truth_of_problem.at(outcome.cluster_link->problem_id);
-      for (std::int64_t id : outcome.cluster_link->cluster.case_ids) {
-        ++result.links;
-        ++result.cluster_links;
-        if (truth_of.at(id) == truth) {
-          ++result.correct_links;
-          ++correct_per_truth[truth];
-          matcher.link_case(outcome.cluster_link->problem_id, id);
-        }
-      }
-    }
+    handle_cluster(outcome, c.record.at);
   }
 
   result.problems_found = static_cast<int>(problem_of_truth.size());

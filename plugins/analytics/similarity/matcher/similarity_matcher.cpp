@@ -430,13 +430,22 @@ bool SimilarityMatcher::bursting(Cluster& cluster, std::int64_t now) const {
   return false;
 }
 
-std::vector<ClusterProposal> SimilarityMatcher::ready_clusters(std::int64_t now) {
-  std::vector<ClusterProposal> out;
+std::vector<MatchOutcome> SimilarityMatcher::ready_clusters(std::int64_t now) {
+  std::vector<MatchOutcome> out;
   for (Cluster& cluster : clusters_) {
-    if (!cluster.dismissed && !cluster.absorbed && ready(cluster, now) && bursting(cluster, now)) {
-      cluster.proposed = true;
-      out.push_back(summarise(cluster));
+    if (cluster.dismissed || cluster.absorbed || cluster.proposed || !ready(cluster, now) ||
+        !bursting(cluster, now)) {
+      continue;
     }
+    MatchOutcome outcome;
+    if (auto problem = problem_of_cluster(cluster, now)) {
+      outcome.cluster_link = ClusterLink{*problem, summarise(cluster)};
+      cluster.absorbed = true;
+    } else {
+      cluster.proposed = true;
+      outcome.proposal = summarise(cluster);
+    }
+    out.push_back(std::move(outcome));
   }
   return out;
 }

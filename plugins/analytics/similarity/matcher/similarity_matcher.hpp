@@ -128,8 +128,10 @@ class SimilarityMatcher {
   void unlink_case(std::int64_t problem_id, std::int64_t case_id);
 
   void dismiss(const std::string& signature);
-  // Clusters at or above the thresholds (for a proposal pass after rebuilding at start-up).
-  std::vector<ClusterProposal> ready_clusters(std::int64_t now);
+  // Clusters at or above the thresholds (for a proposal pass after rebuilding at start-up),
+  // judged as a live case's cluster is: each outcome carries a proposal, or a cluster_link
+  // when the cluster as a whole is alike a problem still receiving cases.
+  std::vector<MatchOutcome> ready_clusters(std::int64_t now);
 
   // The group's affinity to each matchable problem, best score first.
   std::vector<ProblemAffinity> affinities(const std::vector<std::int64_t>& case_ids) const;

@@ -373,6 +373,46 @@ TEST_CASE("German reports of an accepted English problem become links to it, not
   CHECK_FALSE(s.cluster_links.empty());
 }
 
+TEST_CASE("After a restart, a history cluster alike an active problem is linked, not proposed") {
+  // The English problem's cases come back linked to it, then German reports of the same
+  // fault that arrived while the server was down: the start-up pass must see them as the
+  // problem's, as the live path does.
+  Stream s;
+  s.matcher.set_problem(1, {"KT-200"}, {"B2411"}, true);
+  const std::vector<std::string> english = {
+      "My kettle is leaking water from the bottom",
+      "the kettle leaks from underneath, there is water on the counter",
+      "kettle leaking at the base after filling it", "water drips from the bottom of the kettle",
+      "Kettle leaks water everywhere when I fill it"};
+  for (std::size_t i = 0; i < english.size(); ++i) {
+    s.matcher.add_history(
+        {s.next_id++, kStart + static_cast<std::int64_t>(i) * kHour, "web",
+         "en" + std::to_string(i), "KT-200", "B2411", "", "Kettle leaking", english[i]},
+        1);
+  }
+  const std::vector<std::string> german = {
+      "Wasserkocher undicht, Wasser tropft unten heraus",
+      "mein wasserkocher ist undicht und tropft unten",
+      "Der Wasserkocher ist undicht, unten tropft Wasser",
+      "wasserkocher tropft unten, ist undicht",
+      "Wasserkocher undicht - Wasser tropft unten raus",
+      "unser Wasserkocher ist undicht, es tropft unten Wasser"};
+  for (std::size_t i = 0; i < german.size(); ++i) {
+    s.matcher.add_history({s.next_id++, kStart + kDay + static_cast<std::int64_t>(i) * kHour,
+                           i % 2 == 0 ? "sms" : "chat", "de" + std::to_string(i), "", "", "", "",
+                           german[i]});
+  }
+  const auto ready = s.matcher.ready_clusters(kStart + kDay + 7 * kHour);
+  REQUIRE_FALSE(ready.empty());
+  for (const auto& outcome : ready) {
+    CHECK_FALSE(outcome.proposal);
+    REQUIRE(outcome.cluster_link);
+    CHECK(outcome.cluster_link->problem_id == 1);
+  }
+  // Judged once: the next pass has nothing left to say about them.
+  CHECK(s.matcher.ready_clusters(kStart + kDay + 8 * kHour).empty());
+}
+
 TEST_CASE("Contacts about the same product but another matter are not tied to its problem") {
   Stream s;
   accept_english_kettle_leak(s);
@@ -402,7 +442,9 @@ TEST_CASE("Rebuilding from history then proposes the clusters that are ready") {
   CHECK(s.proposals.empty());
   const auto ready = s.matcher.ready_clusters(kStart + 7 * kHour);
   REQUIRE(ready.size() == 1);
-  CHECK(ready[0].case_ids.size() == 6);
+  REQUIRE(ready[0].proposal);
+  CHECK_FALSE(ready[0].cluster_link);
+  CHECK(ready[0].proposal->case_ids.size() == 6);
   // Cases already linked to a problem join its signature instead of a cluster.
   Stream linked;
   linked.matcher.set_problem(9, {}, {}, true);
