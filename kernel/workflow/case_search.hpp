@@ -23,6 +23,7 @@
 namespace cxloop::workflow {
 
 class SqlQuery;
+struct Page;
 
 class CaseTextSearch {
  public:
@@ -32,8 +33,8 @@ class CaseTextSearch {
   // The rows to page over: the cases table, or on SQLite the matches of the index joined to
   // their cases; either way the cases' own columns, unqualified.
   std::string from() const;
-  // The column that orders matches newest first.
-  std::string id_column() const;
+  // The column that orders matches newest first, given the page's counted total.
+  std::string id_column(const Page& counted) const;
   // Adds the match condition to query.
   void add_condition(SqlQuery& query) const;
 

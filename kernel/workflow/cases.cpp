@@ -610,8 +610,10 @@ Page CaseService::list(const nlohmann::json& query) const {
   };
   Page page;
   context_.db.read([&](soci::session& session) {
-    page = search ? fetch_page_by_id(session, kColumns, search->from(), search->id_column(),
-                                     add_filters, request)
+    page = search ? fetch_page_by_id(
+                        session, kColumns, search->from(),
+                        [&](const Page& counted) { return search->id_column(counted); },
+                        add_filters, request)
                   : fetch_page(session, kColumns, "cases", "", add_filters, request);
   });
   return page;

@@ -115,13 +115,11 @@ struct PageOrder {
   std::string id;
 };
 
-Page fetch_ordered_page(soci::session& session, const std::string& columns, const std::string& from,
-                        const PageOrder& order, const std::function<void(SqlQuery&)>& add_filters,
-                        const PageRequest& request, std::initializer_list<const char*> json_columns,
-                        std::initializer_list<const char*> bool_columns) {
-  Page page;
-  count_total(session, from, add_filters, request, page);
-
+// Reads one page in order into page (whose total is already counted).
+void read_rows(soci::session& session, const std::string& columns, const std::string& from,
+               const PageOrder& order, const std::function<void(SqlQuery&)>& add_filters,
+               const PageRequest& request, std::initializer_list<const char*> json_columns,
+               std::initializer_list<const char*> bool_columns, Page& page) {
   SqlQuery select("SELECT " + columns + " FROM " + from);
   add_filters(select);
   if (request.cursor) {
@@ -147,7 +145,6 @@ Page fetch_ordered_page(soci::session& session, const std::string& columns, cons
     page.next_cursor =
         encode_cursor(last.at("created_at").get<std::string>(), integer_value(last.at("id")));
   }
-  return page;
 }
 
 }  // namespace
@@ -156,15 +153,21 @@ Page fetch_page(soci::session& session, const std::string& columns, const std::s
                 const std::string& prefix, const std::function<void(SqlQuery&)>& add_filters,
                 const PageRequest& request, std::initializer_list<const char*> json_columns,
                 std::initializer_list<const char*> bool_columns) {
-  return fetch_ordered_page(session, columns, from, {prefix + "created_at", prefix + "id"},
-                            add_filters, request, json_columns, bool_columns);
+  Page page;
+  count_total(session, from, add_filters, request, page);
+  read_rows(session, columns, from, {prefix + "created_at", prefix + "id"}, add_filters, request,
+            json_columns, bool_columns, page);
+  return page;
 }
 
 Page fetch_page_by_id(soci::session& session, const std::string& columns, const std::string& from,
-                      const std::string& id_column,
+                      const std::function<std::string(const Page&)>& id_column,
                       const std::function<void(SqlQuery&)>& add_filters,
                       const PageRequest& request) {
-  return fetch_ordered_page(session, columns, from, {"", id_column}, add_filters, request, {}, {});
+  Page page;
+  count_total(session, from, add_filters, request, page);
+  read_rows(session, columns, from, {"", id_column(page)}, add_filters, request, {}, {}, page);
+  return page;
 }
 
 }  // namespace cxloop::workflow

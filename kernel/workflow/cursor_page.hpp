@@ -58,9 +58,9 @@ Page fetch_page(soci::session& session, const std::string& columns, const std::s
 // The same, ordered newest first by id_column alone (larger is newer), for sources that
 // yield rows in id order only: the case text search streams matches from its index in
 // rowid order, where sorting them by time would read every match. The cursor keeps the
-// form of fetch_page's.
+// form of fetch_page's. The total is counted first and id_column may choose by it.
 Page fetch_page_by_id(soci::session& session, const std::string& columns, const std::string& from,
-                      const std::string& id_column,
+                      const std::function<std::string(const Page& counted)>& id_column,
                       const std::function<void(SqlQuery&)>& add_filters,
                       const PageRequest& request);
 
