@@ -154,9 +154,10 @@ nlohmann::json CaseService::intake(const nlohmann::json& request, const Actor& a
   } catch (const DomainError&) {
     throw;
   } catch (const std::exception&) {
-    // Two nodes taking the same external_ref at once: the loser's insert hits the unique
-    // index. Running again finds the winner's case and answers duplicate: true.
-    if (!request.is_object() || !request.contains("external_ref")) throw;
+    // Intakes commit concurrently on PostgreSQL: two taking the same external_ref, or two
+    // first contacts creating the same customer, and the loser's insert hits a unique index.
+    // Its transaction rolled back; running again finds the winner's case (duplicate: true)
+    // or customer. Any other failure fails again the same way.
     return intake_once(request, actor);
   }
 }

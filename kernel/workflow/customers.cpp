@@ -238,15 +238,27 @@ nlohmann::json CustomerService::resolve_in(soci::session& tx, const nlohmann::js
                       "customer can be found or created",
                       "/customer/email");
   }
-  std::optional<nlohmann::json> found;
-  if (email) found = find_by(tx, "email", *email);
-  if (!found && phone) found = find_by(tx, "phone", *phone);
+  auto find = [&] {
+    std::optional<nlohmann::json> match;
+    if (email) match = find_by(tx, "email", *email);
+    if (!match && phone) match = find_by(tx, "phone", *phone);
+    return match;
+  };
+  std::optional<nlohmann::json> found = find();
 
   if (!found) {
     nlohmann::json fields = {{"name", name ? trim(*name) : std::string()}};
     if (email) fields["email"] = *email;
     if (phone) fields["phone"] = *phone;
-    return {{"customer", insert(tx, fields, actor, changes)}, {"created", true}};
+    try {
+      return {{"customer", insert(tx, fields, actor, changes)}, {"created", true}};
+    } catch (const DomainError& e) {
+      // On PostgreSQL another intake may have committed this customer since the lookup
+      // above (each statement sees the latest commits): take theirs.
+      if (e.kind() != ErrorKind::conflict) throw;
+      found = find();
+      if (!found) throw;
+    }
   }
 
   // Complete the record with what this contact adds, never overwriting known details and
