@@ -158,7 +158,7 @@ async function renderCustomer(side, current) {
         h('dt', {}, 'Region'), h('dd', {}, customer.region || '—'),
         h('dt', {}, 'Tier'), h('dd', {}, customer.tier || '—'),
         h('dt', {}, 'Prefers'), h('dd', {}, customer.preferred_channel || '—')),
-      h('h3', {}, `Products (${assets.total ?? assets.items.length})`),
+      h('h3', {}, `Products (${assets.total ?? assets.items.length}${assets.total_exact === false ? '+' : ''})`),
       assets.items.length
         ? h('ul', { class: 'compact' }, assets.items.map((a) => h('li', {},
           `${a.sku}${a.batch ? ` · batch ${a.batch}` : ''}${a.purchase_date ? ` · bought ${a.purchase_date}` : ''}`)))

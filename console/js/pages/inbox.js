@@ -53,7 +53,9 @@ export function render(main) {
       if (fresh.length) live.textContent = `${fresh.length} new case${fresh.length > 1 ? 's' : ''}: ${fresh.map((c) => c.subject).join('; ')}`;
       known = new Set(page.items.map((c) => c.id));
       shown = fingerprint;
-      count.textContent = `${page.total} case${page.total === 1 ? '' : 's'}`;
+      // Lists count up to a cap; total_exact false means "at least this many".
+      const more = page.total_exact === false ? '+' : '';
+      count.textContent = `${page.total}${more} case${page.total === 1 && !more ? '' : 's'}`;
       clear(body);
       if (!page.items.length) {
         body.append(h('tr', {}, h('td', { colspan: 8 }, 'No cases match these filters.')));
