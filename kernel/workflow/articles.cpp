@@ -113,7 +113,7 @@ nlohmann::json ArticleService::get(std::int64_t id) const {
 
 Page ArticleService::list(const nlohmann::json& query) const {
   nlohmann::json q = query.is_null() ? nlohmann::json::object() : query;
-  require_object(q, {"published", "cursor", "limit"}, "article list query");
+  require_object(q, {"published", "cursor", "limit", "count"}, "article list query");
   auto published = optional_bool(q, "published");
   PageRequest request = PageRequest::from_json(q);
   Page page;

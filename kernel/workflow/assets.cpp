@@ -163,7 +163,7 @@ nlohmann::json AssetService::list_by_customer(std::int64_t customer_id) const {
 
 Page AssetService::list(const nlohmann::json& query) const {
   if (!query.is_null()) {
-    require_object(query, {"customer_id", "sku", "batch", "region", "cursor", "limit"},
+    require_object(query, {"customer_id", "sku", "batch", "region", "cursor", "limit", "count"},
                    "asset list query");
   }
   nlohmann::json q = query.is_null() ? nlohmann::json::object() : query;

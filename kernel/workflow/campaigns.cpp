@@ -782,7 +782,8 @@ json CampaignService::preview(std::int64_t problem_id, std::optional<bool> advis
 
 json CampaignService::notifications(std::int64_t problem_id, const json& query_in) const {
   json q = query_in.is_null() ? json::object() : query_in;
-  require_object(q, {"state", "kind", "channel", "cursor", "limit"}, "notification list query");
+  require_object(q, {"state", "kind", "channel", "cursor", "limit", "count"},
+                 "notification list query");
   auto state = optional_text(q, "state", 40);
   auto kind = optional_text(q, "kind", 40);
   auto channel = optional_text(q, "channel", 200);

@@ -297,7 +297,7 @@ nlohmann::json CustomerService::resolve(const nlohmann::json& contact, const Act
 
 Page CustomerService::list(const nlohmann::json& query) const {
   if (!query.is_null()) {
-    require_object(query, {"email", "phone", "region", "tier", "q", "cursor", "limit"},
+    require_object(query, {"email", "phone", "region", "tier", "q", "cursor", "limit", "count"},
                    "customer list query");
   }
   nlohmann::json q = query.is_null() ? nlohmann::json::object() : query;

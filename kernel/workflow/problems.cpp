@@ -24,9 +24,9 @@ const char* const kColumns =
     "severity, state, revision, created_at, updated_at, root_cause_at, fix_delivered_at, "
     "verified_at, advisory";
 
-const std::set<std::string> kFields = {"title",      "description",   "category", "scope",
-                                       "root_cause", "department_id", "priority", "severity",
-                                       "advisory"};
+const std::set<std::string> kFields = {"title",    "description", "category",
+                                       "scope",    "root_cause",  "department_id",
+                                       "priority", "severity",    "advisory"};
 const std::vector<std::string> kSeverities = {"minor", "major", "critical"};
 
 std::string subject_of(std::int64_t id) { return "problem:" + std::to_string(id); }
@@ -75,7 +75,8 @@ SqlFields problem_fields(const WorkflowContext& context, soci::session& tx,
   }
   if (in.contains("advisory")) {
     // Whether delivering the fix also warns the likely affected (campaigns.hpp).
-    fields.emplace_back("advisory", std::int64_t{optional_bool(in, "advisory").value_or(false) ? 1 : 0});
+    fields.emplace_back("advisory",
+                        std::int64_t{optional_bool(in, "advisory").value_or(false) ? 1 : 0});
   }
   if (in.contains("department_id")) {
     auto department = optional_id(in, "department_id");
@@ -181,7 +182,8 @@ nlohmann::json ProblemService::update(std::int64_t id, const nlohmann::json& in,
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     nlohmann::json before = lock_problem(tx, context_, id);
-    require_revision(before, expected_revision, "problem " + before.at("number").get<std::string>());
+    require_revision(before, expected_revision,
+                     "problem " + before.at("number").get<std::string>());
     SqlFields fields = problem_fields(context_, tx, in);
     SqlFields changed = fields;
     std::string now = now_rfc3339();
@@ -212,7 +214,8 @@ nlohmann::json ProblemService::transition(std::int64_t id, const std::string& to
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     nlohmann::json before = lock_problem(tx, context_, id);
-    require_revision(before, expected_revision, "problem " + before.at("number").get<std::string>());
+    require_revision(before, expected_revision,
+                     "problem " + before.at("number").get<std::string>());
     std::string from = before.at("state").get<std::string>();
     problem_lifecycle().require(from, to);
     std::string now = now_rfc3339();
@@ -245,11 +248,10 @@ nlohmann::json ProblemService::transition(std::int64_t id, const std::string& to
                               "before delivering the fix",
                           "/state");
       }
-      const std::int64_t unfinished =
-          SqlQuery("SELECT count(*) FROM tasks")
-              .where("problem_id = $", id)
-              .where("status IN ('queued', 'open', 'in_progress')")
-              .scalar(tx);
+      const std::int64_t unfinished = SqlQuery("SELECT count(*) FROM tasks")
+                                          .where("problem_id = $", id)
+                                          .where("status IN ('queued', 'open', 'in_progress')")
+                                          .scalar(tx);
       if (unfinished > 0 && trim(note).empty()) {
         throw DomainError(ErrorKind::conflict,
                           "problem " + before.at("number").get<std::string>() + " has " +
@@ -298,7 +300,7 @@ nlohmann::json ProblemService::find_by_number(const std::string& number) const {
 
 Page ProblemService::list(const nlohmann::json& query) const {
   nlohmann::json q = query.is_null() ? nlohmann::json::object() : query;
-  require_object(q, {"state", "category", "department_id", "cursor", "limit"},
+  require_object(q, {"state", "category", "department_id", "cursor", "limit", "count"},
                  "problem list query");
   auto states = state_list(q);
   auto category = optional_text(q, "category", 100);

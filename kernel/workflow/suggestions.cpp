@@ -279,7 +279,8 @@ json SuggestionService::get(std::int64_t id) const {
 
 Page SuggestionService::list(const json& query) const {
   json q = query.is_null() ? json::object() : query;
-  require_object(q, {"state", "kind", "problem_id", "cursor", "limit"}, "suggestion list query");
+  require_object(q, {"state", "kind", "problem_id", "cursor", "limit", "count"},
+                 "suggestion list query");
   auto state = optional_text(q, "state", 20);
   if (state) require_one_of(*state, kStates, "state");
   auto kind = optional_text(q, "kind", 20);

@@ -40,8 +40,9 @@ std::string problem_subject(std::int64_t problem_id) {
 
 std::optional<nlohmann::json> load(soci::session& session, std::int64_t id,
                                    const std::string& lock = "") {
-  return select_one(session, std::string("SELECT ") + kColumns + " FROM tasks WHERE id = :id" + lock,
-                    id, {}, {"overdue"});
+  return select_one(session,
+                    std::string("SELECT ") + kColumns + " FROM tasks WHERE id = :id" + lock, id, {},
+                    {"overdue"});
 }
 
 DomainError missing_task(std::int64_t id) {
@@ -70,8 +71,8 @@ std::optional<std::string> due_date(const nlohmann::json& in) {
                       "/due_at");
   }
   if (*canonical <= now_rfc3339()) {
-    throw DomainError(ErrorKind::invalid, "due_at " + *canonical + " is in the past; send a future date",
-                      "/due_at");
+    throw DomainError(ErrorKind::invalid,
+                      "due_at " + *canonical + " is in the past; send a future date", "/due_at");
   }
   return canonical;
 }
@@ -100,22 +101,22 @@ void enqueue_update(soci::session& tx, const nlohmann::json& task, const nlohman
   const std::string instance = text_of(task.at("connector_instance"));
   if (instance.empty()) return;
   nlohmann::json payload = {{"task", task_document(tx, task)}, {"change", change}};
-  repository::Outbox::enqueue(tx, instance, "update", payload.dump(),
-                              "task:" + std::to_string(task.at("id").get<std::int64_t>()) +
-                                  ":update:" + key_suffix);
+  repository::Outbox::enqueue(
+      tx, instance, "update", payload.dump(),
+      "task:" + std::to_string(task.at("id").get<std::int64_t>()) + ":update:" + key_suffix);
 }
 
 std::int64_t add_history(soci::session& tx, std::int64_t task_id, const nlohmann::json& from,
                          const std::string& to, const std::string& note, const Actor& actor,
                          const std::string& now) {
-  return insert_returning_id(tx, "task_history",
-                             {{"task_id", task_id},
-                              {"from_status", from.is_string() ? SqlValue(from.get<std::string>())
-                                                               : SqlValue(nullptr)},
-                              {"to_status", to},
-                              {"note", note},
-                              {"actor", actor.id},
-                              {"at", now}});
+  return insert_returning_id(
+      tx, "task_history",
+      {{"task_id", task_id},
+       {"from_status", from.is_string() ? SqlValue(from.get<std::string>()) : SqlValue(nullptr)},
+       {"to_status", to},
+       {"note", note},
+       {"actor", actor.id},
+       {"at", now}});
 }
 
 void set_problem_state(soci::session& tx, ChangeEvents& changes, const nlohmann::json& problem,
@@ -126,38 +127,40 @@ void set_problem_state(soci::session& tx, ChangeEvents& changes, const nlohmann:
   SqlFields fields = {{"state", to}, {"revision", revision}, {"updated_at", now}};
   if (to == "fix_delivered") fields.emplace_back("fix_delivered_at", now);
   update_row(tx, "problems", "id", id, fields);
-  changes.record(tx, "problem.state_changed", problem_subject(id), kSystem.id,
-                 {{"before", {{"state", problem.at("state")}, {"revision", problem.at("revision")}}},
-                  {"after", {{"state", to}, {"revision", revision}}},
-                  {"reason", reason}});
+  changes.record(
+      tx, "problem.state_changed", problem_subject(id), kSystem.id,
+      {{"before", {{"state", problem.at("state")}, {"revision", problem.at("revision")}}},
+       {"after", {{"state", to}, {"revision", revision}}},
+       {"reason", reason}});
 }
 
 // The problem follows its tasks: fix_in_progress once a task has opened, fix_delivered once
 // the solution is agreed and every task that was not rejected is done.
 void advance_problem(soci::session& tx, const WorkflowContext& context, ChangeEvents& changes,
                      std::int64_t problem_id) {
-  auto problem = select_one(tx,
-                            "SELECT id, number, state, revision FROM problems WHERE id = :id" +
-                                row_lock(context),
-                            problem_id);
+  auto problem = select_one(
+      tx, "SELECT id, number, state, revision FROM problems WHERE id = :id" + row_lock(context),
+      problem_id);
   if (!problem) return;
   int started = 0, unfinished = 0, done = 0;
-  for (const auto& row : SqlQuery("SELECT status FROM tasks").where("problem_id = $", problem_id).rows(tx)) {
+  for (const auto& row :
+       SqlQuery("SELECT status FROM tasks").where("problem_id = $", problem_id).rows(tx)) {
     const std::string status = row.at("status").get<std::string>();
     if (status != "queued" && status != "rejected") ++started;
     if (kUnfinished.count(status)) ++unfinished;
     if (status == "done") ++done;
   }
   std::string state = problem->at("state").get<std::string>();
-  if (started > 0 && (state == "investigating" || state == "solution_agreed" || state == "recurring")) {
-    set_problem_state(tx, changes, *problem, "fix_in_progress",
-                      "a department task has opened");
+  if (started > 0 &&
+      (state == "investigating" || state == "solution_agreed" || state == "recurring")) {
+    set_problem_state(tx, changes, *problem, "fix_in_progress", "a department task has opened");
     problem = select_one(tx, "SELECT id, number, state, revision FROM problems WHERE id = :id",
                          problem_id);
     state = "fix_in_progress";
   }
   if (state != "fix_in_progress" || unfinished > 0 || done == 0) return;
-  auto solution = select_one(tx, "SELECT agreed_at FROM solutions WHERE problem_id = :id", problem_id);
+  auto solution =
+      select_one(tx, "SELECT agreed_at FROM solutions WHERE problem_id = :id", problem_id);
   if (!solution || solution->at("agreed_at").is_null()) return;
   set_problem_state(tx, changes, *problem, "fix_delivered",
                     "the solution is agreed and every department task is done");
@@ -307,10 +310,12 @@ nlohmann::json TaskService::create(std::int64_t problem_id, const nlohmann::json
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     auto problem = select_one(
-        tx, "SELECT id, number, state, department_id FROM problems WHERE id = :id" + row_lock(context_),
+        tx,
+        "SELECT id, number, state, department_id FROM problems WHERE id = :id" + row_lock(context_),
         problem_id);
     if (!problem) {
-      throw DomainError(ErrorKind::not_found, "problem " + std::to_string(problem_id) + " does not exist");
+      throw DomainError(ErrorKind::not_found,
+                        "problem " + std::to_string(problem_id) + " does not exist");
     }
     const std::string state = problem->at("state").get<std::string>();
     bool taskable = false;
@@ -333,7 +338,8 @@ nlohmann::json TaskService::create(std::int64_t problem_id, const nlohmann::json
     }
     const std::string now = now_rfc3339();
     const std::string due_at =
-        due ? *due : add_hours(now, static_cast<long>(department->at("ola_hours").get<std::int64_t>()));
+        due ? *due
+            : add_hours(now, static_cast<long>(department->at("ola_hours").get<std::int64_t>()));
     const std::string instance = text_of(department->at("connector_instance"));
     const std::int64_t id = insert_returning_id(
         tx, "tasks",
@@ -389,7 +395,7 @@ Page TaskService::list(const nlohmann::json& query) const {
   nlohmann::json q = query.is_null() ? nlohmann::json::object() : query;
   require_object(q,
                  {"problem_id", "department_id", "status", "overdue", "connector_instance",
-                  "cursor", "limit"},
+                  "cursor", "limit", "count"},
                  "task list query");
   auto problem = optional_id(q, "problem_id");
   auto department = optional_id(q, "department_id");
@@ -429,7 +435,8 @@ nlohmann::json TaskService::update(std::int64_t id, const nlohmann::json& in,
   std::optional<std::string> due;
   if (in.contains("due_at")) {
     due = due_date(in);
-    if (!due) throw DomainError(ErrorKind::invalid, "due_at cannot be removed; send a date", "/due_at");
+    if (!due)
+      throw DomainError(ErrorKind::invalid, "due_at cannot be removed; send a date", "/due_at");
     fields.emplace_back("due_at", *due);
     // A task given more time may escalate again when the new date passes.
     fields.emplace_back("overdue", std::int64_t{0});
@@ -470,7 +477,8 @@ nlohmann::json TaskService::transition(std::int64_t id, const std::string& to,
     result = apply_status(tx, context_, changes, before, to, note, actor, "api");
     nlohmann::json change = {{"status", to}};
     if (!note.empty()) change["comment"] = note;
-    enqueue_update(tx, result, change, "r" + std::to_string(result.at("revision").get<std::int64_t>()));
+    enqueue_update(tx, result, change,
+                   "r" + std::to_string(result.at("revision").get<std::int64_t>()));
   });
   changes.publish(context_);
   return result;
@@ -505,10 +513,11 @@ nlohmann::json TaskService::history(std::int64_t id) const {
   nlohmann::json out;
   context_.db.read([&](soci::session& session) {
     if (!load(session, id)) throw missing_task(id);
-    out["history"] = SqlQuery("SELECT id, from_status, to_status, note, actor, at FROM task_history")
-                         .where("task_id = $", id)
-                         .text(" ORDER BY id")
-                         .rows(session);
+    out["history"] =
+        SqlQuery("SELECT id, from_status, to_status, note, actor, at FROM task_history")
+            .where("task_id = $", id)
+            .text(" ORDER BY id")
+            .rows(session);
     out["comments"] =
         SqlQuery("SELECT id, external_id, author, body, source, at FROM task_comments")
             .where("task_id = $", id)
@@ -521,7 +530,8 @@ nlohmann::json TaskService::history(std::int64_t id) const {
 void TaskService::record_push(std::int64_t id, const nlohmann::json& answer) {
   if (!answer.is_object() || !answer.contains("external_ref") ||
       !(answer.at("external_ref").is_string() || answer.at("external_ref").is_number()) ||
-      (answer.at("external_ref").is_string() && answer.at("external_ref").get<std::string>().empty())) {
+      (answer.at("external_ref").is_string() &&
+       answer.at("external_ref").get<std::string>().empty())) {
     throw DomainError(ErrorKind::invalid,
                       "the connector's answer to push must carry a non-empty 'external_ref'",
                       "/external_ref");
@@ -535,10 +545,8 @@ void TaskService::record_push(std::int64_t id, const nlohmann::json& answer) {
     nlohmann::json task = lock_task(tx, context_, id);
     if (text_of(task.at("external_ref")) == ref) return;  // a repeated push: nothing new
     const std::string now = now_rfc3339();
-    SqlFields fields = {{"external_ref", ref},
-                        {"push_error", nullptr},
-                        {"last_sync_at", now},
-                        {"updated_at", now}};
+    SqlFields fields = {
+        {"external_ref", ref}, {"push_error", nullptr}, {"last_sync_at", now}, {"updated_at", now}};
     if (answer.contains("url") && answer.at("url").is_string()) {
       fields.emplace_back("external_url", answer.at("url").get<std::string>());
     }
@@ -546,7 +554,8 @@ void TaskService::record_push(std::int64_t id, const nlohmann::json& answer) {
     task = *load(tx, id);
     const Actor connector{"plugin:" + text_of(task.at("connector_instance")), "plugin"};
     changes.record(tx, "task.pushed", problem_subject(task.at("problem_id").get<std::int64_t>()),
-                   connector.id, {{"task_id", id}, {"number", task.at("number")}, {"external_ref", ref}});
+                   connector.id,
+                   {{"task_id", id}, {"number", task.at("number")}, {"external_ref", ref}});
     std::string to = answer.contains("status") && answer.at("status").is_string()
                          ? answer.at("status").get<std::string>()
                          : std::string("open");
@@ -584,7 +593,8 @@ ExternalSync TaskService::apply_external(const std::string& instance,
         continue;
       }
       const nlohmann::json& ref_value = change.at("external_ref");
-      const std::string ref = ref_value.is_string() ? ref_value.get<std::string>() : ref_value.dump();
+      const std::string ref =
+          ref_value.is_string() ? ref_value.get<std::string>() : ref_value.dump();
       auto rows = SqlQuery("SELECT id FROM tasks")
                       .where("connector_instance = $", instance)
                       .where("external_ref = $", ref)
@@ -603,18 +613,19 @@ ExternalSync TaskService::apply_external(const std::string& instance,
         for (const auto& c : change.at("comments")) comments.push_back(c);
       }
       for (const auto& c : comments) {
-        const std::string body = c.is_object() ? trim(text_of(c.value("body", nlohmann::json()))) : "";
+        const std::string body =
+            c.is_object() ? trim(text_of(c.value("body", nlohmann::json()))) : "";
         if (body.empty()) {
           sync.refused.push_back(ref + ": a comment without a body was ignored");
           continue;
         }
         nlohmann::json cid = c.value("id", nlohmann::json());
-        const std::string external_id =
-            cid.is_string() ? cid.get<std::string>()
-            : cid.is_number() ? cid.dump()
-                              : repository::sha256_hex(body);
-        if (store_comment(tx, changes, task, external_id, text_of(c.value("author", nlohmann::json())),
-                          body, text_of(c.value("at", nlohmann::json())), source, connector.id)) {
+        const std::string external_id = cid.is_string()   ? cid.get<std::string>()
+                                        : cid.is_number() ? cid.dump()
+                                                          : repository::sha256_hex(body);
+        if (store_comment(tx, changes, task, external_id,
+                          text_of(c.value("author", nlohmann::json())), body,
+                          text_of(c.value("at", nlohmann::json())), source, connector.id)) {
           ++sync.comments_added;
         }
       }
@@ -627,7 +638,8 @@ ExternalSync TaskService::apply_external(const std::string& instance,
           if (!task_lifecycle().allows(from, to)) {
             sync.refused.push_back(ref + ": " + from + " cannot move to " + to);
           } else {
-            apply_status(tx, context_, changes, task, to, "reported by " + instance, connector, source);
+            apply_status(tx, context_, changes, task, to, "reported by " + instance, connector,
+                         source);
             ++sync.statuses_applied;
           }
         }
@@ -646,9 +658,11 @@ std::vector<std::string> TaskService::pollable_refs(const std::string& instance,
     SqlQuery sql("SELECT external_ref FROM tasks");
     sql.where("connector_instance = $", instance);
     sql.where("external_ref IS NOT NULL");
-    sql.text(" AND (status IN ('queued', 'open', 'in_progress') OR closed_at > " + sql.bind(recent) + ")");
+    sql.text(" AND (status IN ('queued', 'open', 'in_progress') OR closed_at > " +
+             sql.bind(recent) + ")");
     sql.text(" ORDER BY last_sync_at, id LIMIT " + std::to_string(limit));
-    for (const auto& row : sql.rows(session)) refs.push_back(row.at("external_ref").get<std::string>());
+    for (const auto& row : sql.rows(session))
+      refs.push_back(row.at("external_ref").get<std::string>());
   });
   return refs;
 }
@@ -675,25 +689,28 @@ std::vector<std::int64_t> TaskService::escalate_overdue() {
       done = false;
       nlohmann::json task = lock_task(tx, context_, id);
       // Re-checked under the lock: another node, or an update, may have got here first.
-      if (task.at("overdue").get<bool>() || !kUnfinished.count(task.at("status").get<std::string>()) ||
+      if (task.at("overdue").get<bool>() ||
+          !kUnfinished.count(task.at("status").get<std::string>()) ||
           !task.at("due_at").is_string() || task.at("due_at").get<std::string>() >= now) {
         return;
       }
       update_row(tx, "tasks", "id", id, {{"overdue", std::int64_t{1}}, {"escalated_at", now}});
-      auto department = *select_one(
-          tx, "SELECT id, name, escalation_contact FROM departments WHERE id = :id",
-          task.at("department_id").get<std::int64_t>(), {"escalation_contact"});
+      auto department =
+          *select_one(tx, "SELECT id, name, escalation_contact FROM departments WHERE id = :id",
+                      task.at("department_id").get<std::int64_t>(), {"escalation_contact"});
       auto problem = *select_one(tx, "SELECT id, number, title, scope FROM problems WHERE id = :id",
                                  task.at("problem_id").get<std::int64_t>(), {"scope"});
       const nlohmann::json& contact = department.at("escalation_contact");
-      const std::string notifier = contact.is_object() ? text_of(contact.value("notifier", nlohmann::json())) : "";
-      nlohmann::json data = {{"task_id", id},
-                             {"number", task.at("number")},
-                             {"department_id", department.at("id")},
-                             {"department", department.at("name")},
-                             {"due_at", task.at("due_at")},
-                             {"status", task.at("status")},
-                             {"notifier", notifier.empty() ? nlohmann::json() : nlohmann::json(notifier)}};
+      const std::string notifier =
+          contact.is_object() ? text_of(contact.value("notifier", nlohmann::json())) : "";
+      nlohmann::json data = {
+          {"task_id", id},
+          {"number", task.at("number")},
+          {"department_id", department.at("id")},
+          {"department", department.at("name")},
+          {"due_at", task.at("due_at")},
+          {"status", task.at("status")},
+          {"notifier", notifier.empty() ? nlohmann::json() : nlohmann::json(notifier)}};
       if (notifier.empty()) {
         data["notified"] = false;
         data["reason"] =
@@ -705,8 +722,9 @@ std::vector<std::int64_t> TaskService::escalate_overdue() {
         const std::string text =
             "Task " + task.at("number").get<std::string>() + " (\"" +
             task.at("title").get<std::string>() + "\") for problem " +
-            problem.at("number").get<std::string>() + " (\"" + problem.at("title").get<std::string>() +
-            "\") was due at " + task.at("due_at").get<std::string>() + " and is still " +
+            problem.at("number").get<std::string>() + " (\"" +
+            problem.at("title").get<std::string>() + "\") was due at " +
+            task.at("due_at").get<std::string>() + " and is still " +
             task.at("status").get<std::string>() + ".\n" +
             (task.at("external_ref").is_string()
                  ? "Reference in your system: " + task.at("external_ref").get<std::string>() + "\n"
@@ -734,15 +752,18 @@ bool TaskService::escalate_recurrence(std::int64_t problem_id, std::int64_t even
   context_.db.write([&](soci::session& tx) {
     changes.clear();
     notified = false;
-    auto problem = select_one(tx, "SELECT id, number, title, scope, department_id FROM problems WHERE id = :id",
-                              problem_id, {"scope"});
+    auto problem = select_one(
+        tx, "SELECT id, number, title, scope, department_id FROM problems WHERE id = :id",
+        problem_id, {"scope"});
     if (!problem) return;
-    nlohmann::json data = {{"problem_id", problem_id}, {"reason", "recurring"}, {"figures", figures}};
+    nlohmann::json data = {
+        {"problem_id", problem_id}, {"reason", "recurring"}, {"figures", figures}};
     std::string notifier;
     nlohmann::json contact = nlohmann::json::object();
     if (problem->at("department_id").is_number()) {
-      auto department = select_one(tx, "SELECT id, name, escalation_contact FROM departments WHERE id = :id",
-                                   problem->at("department_id").get<std::int64_t>(), {"escalation_contact"});
+      auto department =
+          select_one(tx, "SELECT id, name, escalation_contact FROM departments WHERE id = :id",
+                     problem->at("department_id").get<std::int64_t>(), {"escalation_contact"});
       if (department && department->at("escalation_contact").is_object()) {
         contact = department->at("escalation_contact");
         notifier = text_of(contact.value("notifier", nlohmann::json()));
@@ -757,7 +778,8 @@ bool TaskService::escalate_recurrence(std::int64_t problem_id, std::int64_t even
       const std::string number = problem->at("number").get<std::string>();
       const std::string title = problem->at("title").get<std::string>();
       notify_escalation_contact(
-          tx, contact, notifier, nlohmann::json("escalation contact"), "Recurring: " + number + " " + title,
+          tx, contact, notifier, nlohmann::json("escalation contact"),
+          "Recurring: " + number + " " + title,
           "The fix delivered for problem " + number + " (\"" + title +
               "\") has not stopped the contacts: " + figures.dump() + "\n",
           *problem, nlohmann::json::object(),
@@ -780,15 +802,18 @@ nlohmann::json TaskService::agree_solution(std::int64_t problem_id, const Actor&
         tx, "SELECT id, number, state, revision FROM problems WHERE id = :id" + row_lock(context_),
         problem_id);
     if (!problem) {
-      throw DomainError(ErrorKind::not_found, "problem " + std::to_string(problem_id) + " does not exist");
+      throw DomainError(ErrorKind::not_found,
+                        "problem " + std::to_string(problem_id) + " does not exist");
     }
     const std::string number = problem->at("number").get<std::string>();
-    auto solution = select_one(tx, "SELECT agreed_at FROM solutions WHERE problem_id = :id", problem_id);
+    auto solution =
+        select_one(tx, "SELECT agreed_at FROM solutions WHERE problem_id = :id", problem_id);
     if (!solution) {
-      throw DomainError(ErrorKind::conflict,
-                        "problem " + number +
-                            " has no solution yet; record one (PUT .../solution) before agreeing it",
-                        "/solution");
+      throw DomainError(
+          ErrorKind::conflict,
+          "problem " + number +
+              " has no solution yet; record one (PUT .../solution) before agreeing it",
+          "/solution");
     }
     const std::string state = problem->at("state").get<std::string>();
     const std::string now = now_rfc3339();
@@ -810,8 +835,10 @@ nlohmann::json TaskService::agree_solution(std::int64_t problem_id, const Actor&
                         "/state");
     }
     if (solution->at("agreed_at").is_null()) {
-      update_row(tx, "solutions", "problem_id", problem_id, {{"agreed_at", now}, {"updated_at", now}});
-      changes.record(tx, "solution.agreed", problem_subject(problem_id), actor.id, {{"agreed_at", now}});
+      update_row(tx, "solutions", "problem_id", problem_id,
+                 {{"agreed_at", now}, {"updated_at", now}});
+      changes.record(tx, "solution.agreed", problem_subject(problem_id), actor.id,
+                     {{"agreed_at", now}});
     }
     advance_problem(tx, context_, changes, problem_id);
     result = *ProblemService::load(tx, problem_id);
