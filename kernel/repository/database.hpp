@@ -15,6 +15,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace soci {
 class session;
@@ -55,6 +56,13 @@ class Database {
   // a write job (re-entrantly), job runs inline on the caller's transaction.
   virtual void write(const Job& job) = 0;
 
+  // Runs fn once the write job this thread is running has committed; drops it if that job, or
+  // the inline job fn was registered in, rolls back. Outside a write job fn runs at once. For
+  // effects outside the database that must not be seen before the commit, such as publishing
+  // the change events of a write that runs inline inside another (an outbox batch recording
+  // its plugins' answers): subscribers must not read a change that is not there yet.
+  virtual void after_commit(std::function<void()> fn) = 0;
+
   // Runs job on a read connection (a consistent snapshot for its duration). Called from
   // inside a write job, it runs on that job's transaction and sees its uncommitted writes.
   virtual void read(const Job& job) = 0;
@@ -71,5 +79,9 @@ class Database {
   // Stops the writer after draining queued jobs. Further calls throw DatabaseError.
   virtual void close() = 0;
 };
+
+// For the backends: runs the after_commit actions of a committed job in order; one that throws
+// is logged and the others still run (the commit stands either way).
+void run_after_commit(std::vector<std::function<void()>>& actions);
 
 }  // namespace cxloop::repository

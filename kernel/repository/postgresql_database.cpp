@@ -12,6 +12,8 @@ namespace {
 // calls join that transaction instead of waiting for a second pooled session.
 thread_local soci::session* current_write_session = nullptr;
 thread_local const PostgresqlDatabase* current_write_database = nullptr;
+// The after_commit callbacks of that write job.
+thread_local std::vector<std::function<void()>>* current_after_commit = nullptr;
 
 std::string quote_libpq(const std::string& value) {
   std::string out = "'";
@@ -24,13 +26,16 @@ std::string quote_libpq(const std::string& value) {
 
 class WriteScope {
  public:
-  WriteScope(soci::session& sql, const PostgresqlDatabase* db) {
+  WriteScope(soci::session& sql, const PostgresqlDatabase* db,
+             std::vector<std::function<void()>>* after_commit) {
     current_write_session = &sql;
     current_write_database = db;
+    current_after_commit = after_commit;
   }
   ~WriteScope() {
     current_write_session = nullptr;
     current_write_database = nullptr;
+    current_after_commit = nullptr;
   }
 };
 
@@ -102,10 +107,12 @@ void PostgresqlDatabase::write(const Job& job) {
   if (current_write_database == this) {
     // Re-entrant: a savepoint keeps the inner job's failure from aborting the outer one.
     soci::session& sql = *current_write_session;
+    const std::size_t callbacks_before = current_after_commit->size();
     sql << "SAVEPOINT inline_job";
     try {
       job(sql);
     } catch (...) {
+      current_after_commit->resize(callbacks_before);
       sql << "ROLLBACK TO SAVEPOINT inline_job";
       sql << "RELEASE SAVEPOINT inline_job";
       throw;
@@ -114,17 +121,31 @@ void PostgresqlDatabase::write(const Job& job) {
     return;
   }
   check_open();
-  SessionPool::Lease lease = writers_->acquire();
-  soci::session& sql = lease.session();
-  WriteScope scope(sql, this);
-  try {
-    soci::transaction tx(sql);
-    job(sql);
-    tx.commit();
-  } catch (...) {
-    lease.mark_failed();
-    throw;
+  std::vector<std::function<void()>> committed;
+  {
+    SessionPool::Lease lease = writers_->acquire();
+    soci::session& sql = lease.session();
+    WriteScope scope(sql, this, &committed);
+    try {
+      soci::transaction tx(sql);
+      job(sql);
+      tx.commit();
+    } catch (...) {
+      lease.mark_failed();
+      throw;
+    }
   }
+  // After the session is back in the pool and this thread's write scope has ended, so the
+  // actions may write themselves.
+  run_after_commit(committed);
+}
+
+void PostgresqlDatabase::after_commit(std::function<void()> fn) {
+  if (current_write_database == this) {
+    current_after_commit->push_back(std::move(fn));
+    return;
+  }
+  fn();
 }
 
 void PostgresqlDatabase::read(const Job& job) {

@@ -25,6 +25,7 @@ class PostgresqlDatabase : public Database {
   void write(const Job& job) override;
   void read(const Job& job) override;
   void exclusive(const Job& job) override;
+  void after_commit(std::function<void()> fn) override;
   bool ping() noexcept override;
   void close() override;
 

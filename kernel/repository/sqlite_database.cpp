@@ -87,11 +87,13 @@ std::unique_ptr<soci::session> SqliteDatabase::open_session(bool read_only) cons
 void SqliteDatabase::write(const Job& job) {
   if (std::this_thread::get_id() == writer_id_) {
     ++inline_depth;
+    const std::size_t callbacks_before = after_commit_.size();
     try {
       run_in_savepoint(*writer_session_, *writer_statements_, job,
                        "inline" + std::to_string(inline_depth));
     } catch (...) {
       --inline_depth;
+      after_commit_.resize(callbacks_before);
       throw;
     }
     --inline_depth;
@@ -106,6 +108,21 @@ void SqliteDatabase::exclusive(const Job& job) {
     return;
   }
   submit(job, true);
+}
+
+void SqliteDatabase::after_commit(std::function<void()> fn) {
+  if (std::this_thread::get_id() == writer_id_) {
+    after_commit_.push_back(std::move(fn));
+    return;
+  }
+  fn();
+}
+
+void SqliteDatabase::finish_after_commit(bool committed) {
+  std::vector<std::function<void()>> callbacks;
+  callbacks.swap(after_commit_);
+  if (!committed) return;
+  run_after_commit(callbacks);
 }
 
 void SqliteDatabase::submit(const Job& job, bool exclusive) {
@@ -190,8 +207,10 @@ void SqliteDatabase::writer_loop() {
       Pending* p = batch.front();
       try {
         (*p->job)(*writer_session_);
+        finish_after_commit(true);
         p->done.set_value();
       } catch (...) {
+        finish_after_commit(false);
         // A job that failed mid-transaction must not leave it open for the next batch.
         try {
           *writer_session_ << "ROLLBACK";
@@ -210,6 +229,7 @@ void SqliteDatabase::run_batch(std::deque<Pending*>& batch) {
   SqliteStatementCache& statements = *writer_statements_;
   std::vector<std::exception_ptr> errors(batch.size());
   auto fail_all = [&](const std::string& message) {
+    finish_after_commit(false);
     for (std::size_t i = 0; i < batch.size(); ++i)
       batch[i]->done.set_exception(errors[i] ? errors[i]
                                              : std::make_exception_ptr(DatabaseError(message)));
@@ -233,11 +253,13 @@ void SqliteDatabase::run_batch(std::deque<Pending*>& batch) {
       fail_all(std::string("write batch aborted: ") + e.what());
       return;
     }
+    const std::size_t callbacks_before = after_commit_.size();
     try {
       (*batch[i]->job)(sql);
       statements.execute("RELEASE job");
     } catch (...) {
       errors[i] = std::current_exception();
+      after_commit_.resize(callbacks_before);  // the job's changes are undone, so are its effects
       try {
         statements.execute("ROLLBACK TO job");
         statements.execute("RELEASE job");
@@ -264,6 +286,7 @@ void SqliteDatabase::run_batch(std::deque<Pending*>& batch) {
              "' failed: " + e.what());
     return;
   }
+  finish_after_commit(true);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (errors[i])
       batch[i]->done.set_exception(errors[i]);

@@ -28,6 +28,7 @@ class SqliteDatabase : public Database {
   void write(const Job& job) override;
   void read(const Job& job) override;
   void exclusive(const Job& job) override;
+  void after_commit(std::function<void()> fn) override;
   bool ping() noexcept override;
   void close() override;
 
@@ -41,6 +42,8 @@ class SqliteDatabase : public Database {
   void submit(const Job& job, bool exclusive);
   void writer_loop();
   void run_batch(std::deque<Pending*>& batch);
+  // Runs (committed) or drops the after_commit callbacks gathered so far.
+  void finish_after_commit(bool committed);
   std::unique_ptr<soci::session> open_session(bool read_only) const;
 
   std::string path_;
@@ -54,6 +57,8 @@ class SqliteDatabase : public Database {
   bool closing_ = false;
   std::thread writer_;
   std::thread::id writer_id_;
+  // after_commit callbacks of the jobs the writer thread is running (only it touches them).
+  std::vector<std::function<void()>> after_commit_;
   // One per connection (writer and readers); declared last so they are destroyed, and their
   // statements finalized, before the sessions close.
   std::vector<std::unique_ptr<SqliteStatementCache>> statements_;

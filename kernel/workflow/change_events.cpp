@@ -1,6 +1,7 @@
 #include "workflow/change_events.hpp"
 
 #include "events/event_bus.hpp"
+#include "repository/database.hpp"
 #include "repository/event_log.hpp"
 #include "workflow/workflow_context.hpp"
 
@@ -18,8 +19,12 @@ void ChangeEvents::record(soci::session& tx, std::string type, std::string subje
 }
 
 void ChangeEvents::publish(const WorkflowContext& context) const {
-  if (context.bus == nullptr) return;
-  for (const auto& event : events_) context.bus->publish(event);
+  if (context.bus == nullptr || events_.empty()) return;
+  // Inside another write job (one that records several changes inline) the events wait for
+  // its commit; otherwise the write has committed already and they go out at once.
+  context.db.after_commit([bus = context.bus, events = events_] {
+    for (const auto& event : events) bus->publish(event);
+  });
 }
 
 }  // namespace cxloop::workflow

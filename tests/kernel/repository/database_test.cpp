@@ -163,3 +163,62 @@ TEST_CASE("An unreachable PostgreSQL server is reported with its address") {
   CHECK_THROWS_WITH(Database::open({"postgresql://nobody@127.0.0.1:1/cx?connect_timeout=2"}),
                     Catch::Contains("127.0.0.1:1/cx"));
 }
+
+TEST_CASE("after_commit actions run once their write has committed, and not when it rolls back") {
+  const std::string backend = GENERATE(from_range(test_backends()));
+  CAPTURE(backend);
+  TestDatabase t(backend);
+  // A second Database on the same data sees only what has committed.
+  std::unique_ptr<Database> other = t.open_another();
+  std::vector<std::string> ran;
+  std::vector<int> seen_by_other;
+
+  // Outside a write job an action runs at once.
+  t.db().after_commit([&] { ran.push_back("at once"); });
+  REQUIRE(ran == std::vector<std::string>{"at once"});
+  ran.clear();
+
+  t.db().write([&](soci::session& sql) {
+    insert_row(sql, "after-commit", "outer");
+    t.db().after_commit([&] {
+      ran.push_back("outer");
+      seen_by_other.push_back(count_owner(*other, "after-commit"));
+    });
+    // An inline write that commits with the outer job: its action waits for that commit too.
+    t.db().write([&](soci::session& inner) {
+      insert_row(inner, "after-commit", "inner");
+      t.db().after_commit([&] { ran.push_back("inner"); });
+    });
+    // An inline write that fails: its row and its action are both undone.
+    CHECK_THROWS_AS(t.db().write([&](soci::session& inner) {
+      insert_row(inner, "after-commit", "failed inner");
+      t.db().after_commit([&] { ran.push_back("failed inner"); });
+      throw JobRefused("inner refused");
+    }),
+                    JobRefused);
+    CHECK(ran.empty());  // nothing runs before the commit
+  });
+  CHECK(ran == std::vector<std::string>{"outer", "inner"});
+  // The outer action saw both committed rows from another connection.
+  CHECK(seen_by_other == std::vector<int>{2});
+
+  // A job that fails as a whole runs none of its actions.
+  ran.clear();
+  CHECK_THROWS_AS(t.db().write([&](soci::session& sql) {
+    insert_row(sql, "after-commit", "refused");
+    t.db().after_commit([&] { ran.push_back("refused"); });
+    throw JobRefused("outer refused");
+  }),
+                  JobRefused);
+  CHECK(ran.empty());
+  CHECK(count_owner(t.db(), "after-commit") == 2);
+
+  // An action that throws is logged; the commit stands and the next action still runs.
+  t.db().write([&](soci::session& sql) {
+    insert_row(sql, "after-commit", "third");
+    t.db().after_commit([] { throw std::runtime_error("action failed"); });
+    t.db().after_commit([&] { ran.push_back("after a failed action"); });
+  });
+  CHECK(ran == std::vector<std::string>{"after a failed action"});
+  CHECK(count_owner(t.db(), "after-commit") == 3);
+}
