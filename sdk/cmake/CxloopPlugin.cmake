@@ -73,9 +73,14 @@ function(cxloop_add_plugin)
   if(CXLOOP_WARNINGS)
     target_compile_options(${P_NAME} PRIVATE ${CXLOOP_WARNINGS})
   endif()
-  add_custom_command(TARGET ${P_NAME} POST_BUILD
-    COMMAND "${CMAKE_COMMAND}" -E copy_if_different "${manifest}" "${output_dir}/plugin.json"
+  # The manifest beside the library is a build output of its own, so an edited plugin.json is
+  # copied even when the library is up to date (a post-build step ran only on relinking).
+  add_custom_command(OUTPUT "${output_dir}/plugin.json"
+    COMMAND "${CMAKE_COMMAND}" -E make_directory "${output_dir}"
+    COMMAND "${CMAKE_COMMAND}" -E copy "${manifest}" "${output_dir}/plugin.json"
+    DEPENDS "${manifest}"
     COMMENT "Copying the manifest of plugin ${P_NAME}")
+  target_sources(${P_NAME} PRIVATE "${output_dir}/plugin.json")
 
   if(NOT P_NO_INSTALL)
     if(NOT CXLOOP_PLUGIN_INSTALL_DIR)
