@@ -20,16 +20,28 @@ bool listed(std::initializer_list<const char*> names, const std::string& name) {
 }
 
 // Binds every value; the deque holds the storage SOCI refers to until execution ends.
-void bind_all(soci::details::prepare_temp_type& prep, std::deque<SqlQuery::Binding>& bindings,
+void bind_all(soci::statement& statement, std::deque<SqlQuery::Binding>& bindings,
               std::deque<soci::indicator>& indicators) {
   for (auto& entry : bindings) {
     indicators.push_back(entry.is_null ? soci::i_null : soci::i_ok);
     if (entry.is_number) {
-      prep, soci::use(entry.number, indicators.back(), entry.name);
+      statement.exchange(soci::use(entry.number, indicators.back(), entry.name));
     } else {
-      prep, soci::use(entry.text, indicators.back(), entry.name);
+      statement.exchange(soci::use(entry.text, indicators.back(), entry.name));
     }
   }
+}
+
+// Runs a statement whose values are bound as a one-time query, as `session << sql` does:
+// the PostgreSQL backend sends it with PQexecParams, one round trip, where a prepared
+// statement (session.prepare) costs three (PREPARE, EXECUTE, DEALLOCATE), and SqlQuery
+// statements are built per request, so a prepared one is never reused. Returns whether a
+// first row arrived.
+bool execute_once(soci::statement& statement, const std::string& sql) {
+  statement.alloc();
+  statement.prepare(sql, soci::details::st_one_time_query);
+  statement.define_and_bind();
+  return statement.execute(true);
 }
 
 // Binds every value to a cached SQLite statement (which copies text values).
@@ -249,13 +261,18 @@ std::vector<nlohmann::json> SqlQuery::rows(soci::session& session,
     while (statement.step()) out.push_back(row_to_json(statement, json_columns, bool_columns));
     return out;
   }
-  // SOCI binds by reference; copies keep this method const and the values alive.
+  // SOCI binds by reference; copies keep this method const and the values alive. Declared
+  // before the statement, which refers to them until it is destroyed.
   auto bindings = bindings_;
   std::deque<soci::indicator> indicators;
-  soci::details::prepare_temp_type prep = (session.prepare << sql_);
-  bind_all(prep, bindings, indicators);
-  soci::rowset<soci::row> result(prep);
-  for (const soci::row& row : result) out.push_back(row_to_json(row, json_columns, bool_columns));
+  soci::row row;
+  soci::statement statement(session);
+  bind_all(statement, bindings, indicators);
+  statement.exchange(soci::into(row));
+  if (!execute_once(statement, sql_)) return out;
+  do {
+    out.push_back(row_to_json(row, json_columns, bool_columns));
+  } while (statement.fetch());
   return out;
 }
 
@@ -283,11 +300,10 @@ std::int64_t SqlQuery::scalar(soci::session& session) const {
   std::deque<soci::indicator> indicators;
   long long value = 0;
   soci::indicator indicator = soci::i_ok;
-  soci::details::prepare_temp_type prep = (session.prepare << sql_);
-  bind_all(prep, bindings, indicators);
-  prep, soci::into(value, indicator);
-  soci::statement statement(prep);
-  statement.execute(true);
+  soci::statement statement(session);
+  bind_all(statement, bindings, indicators);
+  statement.exchange(soci::into(value, indicator));
+  if (!execute_once(statement, sql_)) return 0;
   return indicator == soci::i_null ? 0 : value;
 }
 
@@ -300,10 +316,9 @@ void SqlQuery::execute(soci::session& session) const {
   }
   auto bindings = bindings_;
   std::deque<soci::indicator> indicators;
-  soci::details::prepare_temp_type prep = (session.prepare << sql_);
-  bind_all(prep, bindings, indicators);
-  soci::statement statement(prep);
-  statement.execute(true);
+  soci::statement statement(session);
+  bind_all(statement, bindings, indicators);
+  execute_once(statement, sql_);
 }
 
 namespace {

@@ -83,3 +83,44 @@ TEST_CASE("An intake answers with its case, message and customer as they read ba
     CHECK(customer == t.customers().get(customer.at("id").get<std::int64_t>()));
   }
 }
+
+TEST_CASE("A query reads every row it selects, none when nothing matches, and a NULL as 0") {
+  const std::string backend = GENERATE(from_range(test_backends()));
+  CAPTURE(backend);
+  WorkflowFixture t(backend);
+  for (const char* email : {"a@example.com", "b@example.com", "c@example.com"})
+    t.customers().create({{"email", email}}, t.agent);
+  std::vector<nlohmann::json> all, none;
+  std::int64_t count = 0, null_max = -1;
+  t.database.db().read([&](soci::session& sql) {
+    SqlQuery every("SELECT email FROM customers");
+    every.where("email LIKE $", std::string("%@example.com")).text(" ORDER BY email");
+    all = every.rows(sql);
+    SqlQuery nothing("SELECT email FROM customers");
+    nothing.where("email = $", std::string("nobody@example.com"));
+    none = nothing.rows(sql);
+    SqlQuery counted("SELECT count(*) FROM customers");
+    counted.where_in("email", {"a@example.com", "c@example.com"});
+    count = counted.scalar(sql);
+    SqlQuery highest("SELECT max(id) FROM customers");
+    highest.where("email = $", std::string("nobody@example.com"));
+    null_max = highest.scalar(sql);
+  });
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].at("email") == "a@example.com");
+  CHECK(all[1].at("email") == "b@example.com");
+  CHECK(all[2].at("email") == "c@example.com");
+  CHECK(none.empty());
+  CHECK(count == 2);
+  CHECK(null_max == 0);
+}
+
+TEST_CASE("A statement the database rejects fails with the database's message") {
+  const std::string backend = GENERATE(from_range(test_backends()));
+  CAPTURE(backend);
+  WorkflowFixture t(backend);
+  CHECK_THROWS_WITH(t.database.db().read([&](soci::session& sql) {
+    SqlQuery("SELECT no_such_column FROM customers").rows(sql);
+  }),
+                    Catch::Contains("no_such_column"));
+}
