@@ -18,7 +18,8 @@ const std::map<std::string, std::string>& builtin() {
       {"resolution.subject", "{{{case.number}}}: {{{problem.title}}} is fixed"},
       {"resolution.text",
        "Hello {{{customer.name}}},\n\n"
-       "you told us about \"{{{problem.title}}}\"{{#case.number}} (case {{{case.number}}}){{/case.number}}. "
+       "you told us about \"{{{problem.title}}}\"{{#case.number}} (case "
+       "{{{case.number}}}){{/case.number}}. "
        "It is fixed now.\n\n{{{solution.customer_message}}}\n\n"
        "Please let us know you received this: {{{links.acknowledge}}}\n\n{{{sender}}}\n"},
       {"resolution.html",
@@ -77,7 +78,70 @@ mustache::data to_data(const nlohmann::json& value) {
   }
 }
 
+// The fields that differ from one recipient to the next: the skeleton of a message holds a
+// marker where each goes. Marker i is "\x01<" + ('A' + i) + "\x02"; an HTML-escaping tag turns
+// its '<' into "&lt;", which tells an escaped occurrence from a raw one.
+const std::vector<nlohmann::json::json_pointer>& per_recipient() {
+  static const std::vector<nlohmann::json::json_pointer> paths = {
+      nlohmann::json::json_pointer("/customer/name"),
+      nlohmann::json::json_pointer("/customer/email"), nlohmann::json::json_pointer("/case/number"),
+      nlohmann::json::json_pointer("/links/acknowledge"),
+      nlohmann::json::json_pointer("/links/unsubscribe")};
+  return paths;
+}
+
+std::string marker(std::size_t field) {
+  return std::string("\x01<") + static_cast<char>('A' + field) + "\x02";
+}
+
 }  // namespace
+
+// One rendered message with markers: literal pieces and the fields between them.
+struct MessageTemplates::Skeleton {
+  struct Piece {
+    std::string literal;
+    int field = -1;  // >= 0: the value of per_recipient()[field] goes here
+    bool escaped = false;
+  };
+  std::vector<Piece> parts[3];  // subject, text, html
+
+  // Splits rendered at its markers; false when it holds a \x01 that is not one (then the
+  // message is rendered in full each time).
+  static bool split(const std::string& rendered, std::vector<Piece>& out) {
+    std::size_t from = 0;
+    for (std::size_t at = rendered.find('\x01'); at != std::string::npos;
+         at = rendered.find('\x01', from)) {
+      bool escaped = rendered.compare(at + 1, 4, "&lt;") == 0;
+      bool raw = !escaped && rendered.compare(at + 1, 1, "<") == 0;
+      std::size_t letter = at + (escaped ? 5 : 2);
+      if ((!escaped && !raw) || letter + 1 >= rendered.size() || rendered[letter + 1] != '\x02' ||
+          rendered[letter] < 'A' ||
+          static_cast<std::size_t>(rendered[letter] - 'A') >= per_recipient().size()) {
+        return false;
+      }
+      if (at > from) out.push_back({rendered.substr(from, at - from)});
+      out.push_back({"", rendered[letter] - 'A', escaped});
+      from = letter + 2;
+    }
+    if (from < rendered.size()) out.push_back({rendered.substr(from)});
+    return true;
+  }
+
+  static std::string fill(const std::vector<Piece>& pieces,
+                          const std::vector<std::string>& values) {
+    std::string out;
+    for (const auto& piece : pieces) {
+      if (piece.field < 0) {
+        out += piece.literal;
+      } else if (piece.escaped) {
+        out += mustache::html_escape<std::string>(values[static_cast<std::size_t>(piece.field)]);
+      } else {
+        out += values[static_cast<std::size_t>(piece.field)];
+      }
+    }
+    return out;
+  }
+};
 
 struct MessageTemplates::Compiled {
   explicit Compiled(const std::string& source) : view(source) {}
@@ -145,6 +209,73 @@ std::string MessageTemplates::render_part(const std::string& key, const std::str
 RenderedMessage MessageTemplates::render(const std::string& kind, const std::string& medium,
                                          const std::string& language,
                                          const nlohmann::json& data) const {
+  if (!data.is_object()) return render_full(kind, medium, language, data);
+  // The data with a marker in place of each per-recipient value that is present: messages
+  // whose shared data and present fields are the same share one skeleton.
+  nlohmann::json shared = data;
+  std::vector<std::string> values(per_recipient().size());
+  std::string key = kind + "\n" + medium + "\n" + language + "\n";
+  std::size_t markers = 0;
+  for (std::size_t i = 0; i < per_recipient().size(); ++i) {
+    const auto& path = per_recipient()[i];
+    if (!shared.contains(path) || shared.at(path).is_null()) {
+      key += '0';
+      continue;
+    }
+    nlohmann::json& value = shared.at(path);
+    if (value.is_string()) {
+      values[i] = value.get<std::string>();
+    } else if (value.is_number()) {
+      values[i] = value.dump();
+    } else {
+      return render_full(kind, medium, language, data);  // sections over it: render each time
+    }
+    value = marker(i);
+    key += '1';
+    ++markers;
+  }
+  key += "\n" + shared.dump();
+  // A \x01 in the shared data could pass for a marker.
+  std::size_t escapes = 0;
+  for (std::size_t at = key.find("\\u0001"); at != std::string::npos;
+       at = key.find("\\u0001", at + 1)) {
+    ++escapes;
+  }
+  if (escapes != markers) return render_full(kind, medium, language, data);
+
+  std::shared_ptr<const Skeleton> skeleton;
+  bool known = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = skeletons_.find(key);
+    if (it != skeletons_.end()) {
+      skeleton = it->second;
+      known = true;
+    }
+  }
+  if (!known) {
+    RenderedMessage rendered = render_full(kind, medium, language, shared);
+    auto built = std::make_shared<Skeleton>();
+    if (Skeleton::split(rendered.subject, built->parts[0]) &&
+        Skeleton::split(rendered.text, built->parts[1]) &&
+        Skeleton::split(rendered.html, built->parts[2])) {
+      skeleton = built;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (skeletons_.size() >= 256) skeletons_.clear();  // one campaign needs a handful
+    skeletons_[key] = skeleton;
+  }
+  if (!skeleton) return render_full(kind, medium, language, data);
+  RenderedMessage out;
+  out.subject = Skeleton::fill(skeleton->parts[0], values);
+  out.text = Skeleton::fill(skeleton->parts[1], values);
+  out.html = Skeleton::fill(skeleton->parts[2], values);
+  return out;
+}
+
+RenderedMessage MessageTemplates::render_full(const std::string& kind, const std::string& medium,
+                                              const std::string& language,
+                                              const nlohmann::json& data) const {
   RenderedMessage out;
   const std::string key = kind + "." + medium + "." + language;
   out.subject = render_part(key + ".subject", source_for(kind, medium, language, "subject"), data);

@@ -8,12 +8,17 @@
 // looked up most specific first (resolution.email.de.text.mustache, resolution.email.text,
 // resolution.de.text, resolution.text, then the built-in). Plain-text parts use {{{triple}}}
 // braces so nothing is HTML-escaped; HTML parts use {{double}} braces so everything is.
+//
+// A campaign renders the same templates for every customer with only a few fields changing
+// (kPerRecipient), so render() keeps, per template and shared data, the output with markers
+// where those fields go and substitutes each customer's values into it.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +46,9 @@ class MessageTemplates {
 
  private:
   struct Compiled;
+  struct Skeleton;
+  RenderedMessage render_full(const std::string& kind, const std::string& medium,
+                              const std::string& language, const nlohmann::json& data) const;
   std::string source_for(const std::string& kind, const std::string& medium,
                          const std::string& language, const std::string& part) const;
   std::string render_part(const std::string& key, const std::string& source,
@@ -49,6 +57,7 @@ class MessageTemplates {
   std::map<std::string, std::string> overrides_;  // file stem -> template text
   mutable std::mutex mutex_;
   mutable std::map<std::string, std::unique_ptr<Compiled>> compiled_;
+  mutable std::map<std::string, std::shared_ptr<const Skeleton>> skeletons_;
 };
 
 }  // namespace cxloop::workflow

@@ -343,6 +343,45 @@ TEST_CASE(
                     Catch::Contains("templates_dir"));
 }
 
+TEST_CASE(
+    "messages rendered one after another for different recipients each hold their own values, "
+    "escaped exactly where the template escapes") {
+  namespace fs = std::filesystem;
+  fs::path dir =
+      fs::temp_directory_path() / ("cxloop-templates-" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "resolution.text.mustache")
+      << "{{#case.number}}Case {{{case.number}}}{{/case.number}}{{^case.number}}No case"
+         "{{/case.number}} for {{{customer.name}}} / {{customer.name}}: {{{problem.title}}} "
+         "{{links.acknowledge}}";
+  cxloop::workflow::MessageTemplates templates(dir.string());
+  const auto data = [](const json& name, const json& number, const std::string& title) {
+    return json{{"problem", {{"title", title}}},
+                {"customer", {{"name", name}}},
+                {"case", number.is_null() ? json::object() : json{{"number", number}}},
+                {"links", {{"acknowledge", "http://x/a?t=1&u=2"}}}};
+  };
+  CHECK(templates.render("resolution", "email", "", data("Ann <A>", "C-1", "Lids")).text ==
+        "Case C-1 for Ann <A> / Ann &lt;A&gt;: Lids http://x/a?t=1&amp;u=2");
+  CHECK(templates.render("resolution", "email", "", data("Bo \"B\" & co", "C-2", "Lids")).text ==
+        "Case C-2 for Bo \"B\" & co / Bo &quot;B&quot; &amp; co: Lids http://x/a?t=1&amp;u=2");
+  CHECK(templates.render("resolution", "email", "", data("Cy", nullptr, "Lids")).text ==
+        "No case for Cy / Cy: Lids http://x/a?t=1&amp;u=2");
+  CHECK(templates.render("resolution", "email", "", data("Di", 7, "Lids")).text ==
+        "Case 7 for Di / Di: Lids http://x/a?t=1&amp;u=2");
+  // Values that look like the renderer's own markers, in a recipient's or the shared data.
+  CHECK(templates.render("resolution", "email", "", data("E\x01<A\x02", "C-3", "Lids")).text ==
+        "Case C-3 for E\x01<A\x02 / E\x01&lt;A\x02: Lids http://x/a?t=1&amp;u=2");
+  CHECK(templates.render("resolution", "email", "", data("Fa", "C-4", "L\x01<A\x02")).text ==
+        "Case C-4 for Fa / Fa: L\x01<A\x02 http://x/a?t=1&amp;u=2");
+  auto html = templates.render("resolution", "email", "", data("Ann <A>", "C-1", "Lids")).html;
+  CHECK(html.find("<p>Hello Ann &lt;A&gt;,</p>") == 0);
+  CHECK(html.find("(case C-1)") != std::string::npos);
+  CHECK(templates.render("resolution", "email", "", data("Gus", nullptr, "Lids"))
+            .html.find("(case") == std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("closing a problem withdraws its notices from the broadcast notifiers, once") {
   WorkflowFixture f(GENERATE(from_range(test_backends())));
   CampaignWorld w(f);
