@@ -66,20 +66,22 @@ std::string id_list(const std::vector<std::int64_t>& ids) {
   return out;
 }
 
-// The columns of kInsertNotifications whose text is the service's own (kind, timestamps,
-// state): written into the statement as literals, like numbers and NULLs, because every bound
-// parameter costs SQLite a linear search by name; the customer's values stay bound.
-constexpr std::array<bool, 15> kLiteralColumns = {false, false, false, false, true,
+// The columns of kInsertNotifications that are the same for a whole batch (problem, campaign,
+// kind, timestamps): written into the statement as literals, because every bound parameter
+// costs SQLite a linear search by name. Values that differ by row stay bound, so the text is
+// the same for every statement of a batch and the connection's statement cache reuses it.
+constexpr std::array<bool, 15> kLiteralColumns = {true,  true,  false, false, true,
                                                   false, false, false, false, false,
-                                                  true,  true,  true,  false, false};
+                                                  true,  true,  false, false, false};
 
-// value in SQL: a number or NULL as itself, text of a literal column quoted (it holds no
-// quote; any other text is bound), everything else bound to a fresh placeholder of query.
-std::string sql_of(SqlQuery& query, const SqlValue& value, bool literal_text) {
+// value in SQL: bound to a fresh placeholder of query, or for a literal column written out (a
+// number as itself, text quoted when it holds no quote or backslash, else bound after all).
+std::string sql_of(SqlQuery& query, const SqlValue& value, bool literal) {
+  if (!literal) return query.bind(value);
   if (std::holds_alternative<std::nullptr_t>(value)) return "NULL";
   if (const auto* number = std::get_if<std::int64_t>(&value)) return std::to_string(*number);
   const std::string& text = std::get<std::string>(value);
-  if (literal_text && text.find_first_of("'\\") == std::string::npos) return "'" + text + "'";
+  if (text.find_first_of("'\\") == std::string::npos) return "'" + text + "'";
   return query.bind(value);
 }
 
