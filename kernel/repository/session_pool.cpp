@@ -22,10 +22,20 @@ soci::session& SessionPool::Lease::session() const { return *pool_->sessions_[in
 
 SessionPool::Lease SessionPool::acquire() {
   std::unique_lock<std::mutex> lock(mutex_);
-  available_.wait(lock, [this] { return !free_.empty(); });
-  const std::size_t index = free_.back();
-  free_.pop_back();
-  return Lease(*this, index);
+  if (waiters_.empty() && !free_.empty()) {
+    const std::size_t index = free_.back();
+    free_.pop_back();
+    return Lease(*this, index);
+  }
+  Waiter waiter;
+  waiters_.push_back(&waiter);
+  waiter.ready.wait(lock, [&waiter] { return waiter.index.has_value(); });
+  return Lease(*this, *waiter.index);
+}
+
+std::size_t SessionPool::waiting() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return waiters_.size();
 }
 
 void SessionPool::give_back(std::size_t index, bool check) noexcept {
@@ -36,11 +46,17 @@ void SessionPool::give_back(std::size_t index, bool check) noexcept {
     if (check && !session.is_connected()) session.reconnect();
   } catch (...) {
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (waiters_.empty()) {
     free_.push_back(index);
+    return;
   }
-  available_.notify_one();
+  // Handed over directly, so no caller arriving meanwhile can take it first. Notified under
+  // the lock: the waiter (and its condition variable) may be gone once the lock is released.
+  Waiter* oldest = waiters_.front();
+  waiters_.pop_front();
+  oldest->index = index;
+  oldest->ready.notify_one();
 }
 
 }  // namespace cxloop::repository

@@ -1,14 +1,19 @@
 // A fixed set of open SOCI sessions lent to one caller at a time. Used for SQLite's
 // read-only connections and for PostgreSQL's read and write connections. A session used by a
 // job that failed is checked when it is returned and reconnected if its connection dropped
-// (server restart), so one outage does not poison the pool.
+// (server restart), so one outage does not poison the pool. Callers that find no session
+// free are served in the order they asked: a returned session is handed to the longest
+// waiter, never taken by a caller that arrives later, which bounds the wait of each job when
+// more jobs than sessions run at once.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace soci {
@@ -47,16 +52,25 @@ class SessionPool {
     bool failed_ = false;
   };
 
-  // Blocks until a session is free.
+  // Blocks until a session is free and every caller that was waiting before has had one.
   Lease acquire();
 
+  // How many callers are waiting for a session (for tests and diagnostics).
+  std::size_t waiting() const;
+
  private:
+  // A caller waiting for a session: give_back stores the session's index and wakes it.
+  struct Waiter {
+    std::condition_variable ready;
+    std::optional<std::size_t> index;
+  };
+
   void give_back(std::size_t index, bool check) noexcept;
 
   std::vector<std::unique_ptr<soci::session>> sessions_;
   std::vector<std::size_t> free_;
-  std::mutex mutex_;
-  std::condition_variable available_;
+  std::deque<Waiter*> waiters_;  // oldest first; each lives on its caller's stack
+  mutable std::mutex mutex_;
 };
 
 }  // namespace cxloop::repository
