@@ -419,6 +419,15 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
 
   // Writes one batch: skips customers already told this kind, then the batch's notifications
   // in one INSERT and their outbox items in another (statements per batch, not per customer).
+  // The parts of every payload that are the same for the whole campaign, written once.
+  const std::string problem_json = json{
+      {"id", problem_id},
+      {"number", facts.problem.at("number")},
+      {"title", facts.problem.at("title")},
+      {"scope",
+       facts.problem.at("scope")}}.dump();
+  const auto quoted = [](const std::string& text) { return json(text).dump(); };
+
   const auto write_batch = [&](const std::vector<Target>& targets) {
     if (targets.empty()) return;
     int batch_written = 0, batch_unreachable = 0, batch_opted_out = 0;
@@ -438,7 +447,7 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
       struct Send {
         std::int64_t customer_id;
         std::string key, instance;
-        json payload;
+        std::string payload_before_id, payload_after_id;
       };
       std::vector<Send> sends;
       using Row = std::array<SqlValue, 15>;  // the columns of kInsertNotifications, in order
@@ -469,25 +478,23 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
               render(context_, target.kind, r.medium, language,
                      template_data(context_, facts, target.customer, target.case_row, token));
           subject = message.subject;
-          json payload = {
-              {"campaign_id", campaign_id},
-              {"kind", target.kind},
-              {"channel", r.instance},
-              {"recipient", recipient_of(target.customer)},
-              {"subject", message.subject},
-              {"text", message.text},
-              {"problem",
-               {{"id", problem_id},
-                {"number", facts.problem.at("number")},
-                {"title", facts.problem.at("title")},
-                {"scope", facts.problem.at("scope")}}},
-              {"links",
-               {{"acknowledge",
-                 context_.campaigns.public_base_url + "/public/notifications/" + token + "/ack"},
-                {"unsubscribe", context_.campaigns.public_base_url + "/public/notifications/" +
-                                    token + "/unsubscribe"}}}};
-          if (!message.html.empty()) payload["html"] = message.html;
-          sends.push_back({customer_id, key, r.instance, std::move(payload)});
+          // The payload's text as json::dump() writes it (keys in order), around the
+          // notification's id, which the INSERT below gives.
+          const std::string links =
+              context_.campaigns.public_base_url + "/public/notifications/" + token;
+          std::string before_id = "{\"campaign_id\":" + std::to_string(campaign_id) +
+                                  ",\"channel\":" + quoted(r.instance);
+          if (!message.html.empty()) before_id += ",\"html\":" + quoted(message.html);
+          before_id += ",\"kind\":" + quoted(target.kind) +
+                       ",\"links\":{\"acknowledge\":" + quoted(links + "/ack") +
+                       ",\"unsubscribe\":" + quoted(links + "/unsubscribe") +
+                       "},\"notification_id\":";
+          std::string after_id = ",\"problem\":" + problem_json +
+                                 ",\"recipient\":" + recipient_of(target.customer).dump() +
+                                 ",\"subject\":" + quoted(message.subject) +
+                                 ",\"text\":" + quoted(message.text) + "}";
+          sends.push_back(
+              {customer_id, key, r.instance, std::move(before_id), std::move(after_id)});
           ++batch_written;
         }
         rows.push_back(
@@ -518,8 +525,11 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
       std::vector<repository::Outbox::NewItem> items;
       items.reserve(sends.size());
       for (auto& send : sends) {
-        send.payload["notification_id"] = notification_of.at(send.customer_id);
-        items.push_back({send.instance, "send", send.payload.dump(), send.key});
+        items.push_back({send.instance, "send",
+                         send.payload_before_id +
+                             std::to_string(notification_of.at(send.customer_id)) +
+                             send.payload_after_id,
+                         send.key});
       }
       repository::Outbox::enqueue_all(tx, items);
     });

@@ -128,6 +128,11 @@ TEST_CASE(
   json ann_payload;
   for (const auto& item : sends) {
     json payload = json::parse(item.payload_json);
+    CHECK(payload.dump() == item.payload_json);  // the payload text is written as dump() would
+    CHECK(payload.at("notification_id") ==
+          w.notification_of(payload.at("recipient").at("customer_id").get<std::int64_t>(),
+                            payload.at("kind").get<std::string>())
+              .at("id"));
     if (payload.at("recipient").at("customer_id") == w.ann) ann_payload = payload;
   }
   REQUIRE(ann_payload.is_object());
