@@ -50,7 +50,7 @@ void OutboxDispatcher::start() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!workers_.empty()) return;
   stopping_ = false;
-  for (int i = 0; i < threads_; ++i) workers_.emplace_back([this] { run(); });
+  for (int i = 0; i < threads_; ++i) workers_.emplace_back([this, i] { run(i == 0); });
 }
 
 void OutboxDispatcher::stop() {
@@ -86,7 +86,7 @@ std::size_t OutboxDispatcher::dispatch_due() {
   return count;
 }
 
-void OutboxDispatcher::run() {
+void OutboxDispatcher::run(bool poller) {
   Poco::Logger& logger = Poco::Logger::get("cxloop.outbox");
   for (;;) {
     {
@@ -101,8 +101,15 @@ void OutboxDispatcher::run() {
       logger.error("outbox dispatch failed: %s", std::string(e.what()));
     }
     if (busy) continue;
+    // Only one worker polls the outbox (for items that came due, or that another node
+    // enqueued); the others sleep until work is enqueued here or a busy worker wakes them.
+    // Idle, a node then asks the database once per poll interval, not once per worker.
     std::unique_lock<std::mutex> lock(mutex_);
-    wakeup_.wait_for(lock, poll_, [this] { return stopping_ || woken_; });
+    if (poller) {
+      wakeup_.wait_for(lock, poll_, [this] { return stopping_ || woken_; });
+    } else {
+      wakeup_.wait(lock, [this] { return stopping_ || woken_; });
+    }
     woken_ = false;
   }
 }
@@ -111,6 +118,9 @@ std::size_t OutboxDispatcher::dispatch_batch() {
   const auto claimed_at = std::chrono::steady_clock::now();
   std::vector<repository::OutboxItem> items = outbox_.claim(node_, claim_batch, lease);
   if (items.empty()) return 0;
+  // A full batch means there is likely more: bring in a sleeping worker before sending, and
+  // it brings in the next if its batch is full too, so a backlog spreads over every worker.
+  if (items.size() == static_cast<std::size_t>(claim_batch)) wake();
   Settlement settlement;
   for (const auto& item : items) {
     // Items whose turn comes after half their lease (slow sends before them) go back unsent:

@@ -84,7 +84,8 @@ class OutboxDispatcher {
 
  private:
   struct Settlement;
-  void run();
+  // One worker's loop; the poller also looks for due work every poll interval.
+  void run(bool poller);
   // Claims a batch of due items, dispatches them and settles their outcomes; returns how many
   // were claimed (0 when nothing was due).
   std::size_t dispatch_batch();

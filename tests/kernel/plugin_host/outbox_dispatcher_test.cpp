@@ -2,6 +2,11 @@
 // done, a retry with backoff, or dead at once when retrying cannot help.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "plugin_host/outbox_dispatcher.hpp"
 #include "plugin_host/plugin_host.hpp"
 #include "plugin_host_fixture.hpp"
@@ -166,4 +171,40 @@ TEST_CASE("Started workers dispatch enqueued work until stopped") {
   const auto recorded = d.f.kv->get("tracker", "recorded");
   REQUIRE(recorded.has_value());
   CHECK_THAT(*recorded, Contains("\"n\":5") && Contains("key-1"));
+}
+
+TEST_CASE("A backlog spreads over every worker, though only one of them polls") {
+  Dispatching d;
+  OutboxDispatcher dispatcher{*d.f.outbox, d.host, d.f.metrics, "node-a", 4, 20ms};
+  // Each worker's first item waits until three workers are sending at once (or gives up after
+  // ten seconds, which fails the check below): only workers the backlog woke can get there,
+  // since the three that do not poll sleep until woken.
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::set<std::thread::id> senders;
+  std::size_t most_at_once = 0;
+  dispatcher.gate([&](const OutboxItem&, const nlohmann::json&) -> std::chrono::milliseconds {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (senders.insert(std::this_thread::get_id()).second) {
+      most_at_once = std::max(most_at_once, senders.size());
+      arrived.notify_all();
+      arrived.wait_for(lock, 10s, [&] { return senders.size() >= 3; });
+    }
+    return 0ms;
+  });
+  for (int i = 0; i < 4 * 16; ++i) {
+    REQUIRE(d.f.outbox->enqueue("tracker", "probe.record", R"({"n": 1})",
+                                "spread-" + std::to_string(i)));
+  }
+  dispatcher.start();
+  dispatcher.wake();
+  CHECK(PluginHostFixture::eventually([&] {
+    for (std::int64_t id = 1; id <= 64; ++id) {
+      if (d.f.outbox->find(id)->state != "done") return false;
+    }
+    return true;
+  }));
+  dispatcher.stop();
+  std::lock_guard<std::mutex> lock(mutex);
+  CHECK(most_at_once >= 3);
 }
