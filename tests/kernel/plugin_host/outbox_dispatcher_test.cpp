@@ -175,7 +175,8 @@ TEST_CASE("Started workers dispatch enqueued work until stopped") {
 
 TEST_CASE("A backlog spreads over every worker, though only one of them polls") {
   Dispatching d;
-  OutboxDispatcher dispatcher{*d.f.outbox, d.host, d.f.metrics, "node-a", 4, 20ms};
+  // A poll interval longer than the test: workers run only when woken.
+  OutboxDispatcher dispatcher{*d.f.outbox, d.host, d.f.metrics, "node-a", 4, 10min};
   // Each worker's first item waits until three workers are sending at once (or gives up after
   // ten seconds, which fails the check below): only workers the backlog woke can get there,
   // since the three that do not poll sleep until woken.
@@ -192,11 +193,14 @@ TEST_CASE("A backlog spreads over every worker, though only one of them polls") 
     }
     return 0ms;
   });
+  // Started on an empty outbox, every worker looks once, finds nothing and goes to sleep (the
+  // pause only lets them get there; with a worker still awake the test passes all the same).
+  dispatcher.start();
+  std::this_thread::sleep_for(200ms);
   for (int i = 0; i < 4 * 16; ++i) {
     REQUIRE(d.f.outbox->enqueue("tracker", "probe.record", R"({"n": 1})",
                                 "spread-" + std::to_string(i)));
   }
-  dispatcher.start();
   dispatcher.wake();
   CHECK(PluginHostFixture::eventually([&] {
     for (std::int64_t id = 1; id <= 64; ++id) {
