@@ -78,16 +78,19 @@ long long mark_done(soci::session& sql, std::int64_t id, const std::string& now)
   return st.get_affected_rows();
 }
 
-// Puts a claimed item back to pending, due after delay, without counting the attempt its claim
-// counted.
+// Back to pending, without counting the attempt the claim counted (put_back and release).
+constexpr const char* kBackToPending =
+    "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, "
+    "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, ";
+
+// Puts a claimed item back to pending, due after delay.
 void put_back(soci::session& sql, std::int64_t id, Clock::TimePoint now_tp,
               std::chrono::milliseconds delay) {
   const long long key = id;
   const std::string now = to_rfc3339(now_tp);
   const std::string due = to_rfc3339(now_tp + delay);
-  sql << "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, "
-         "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, next_attempt_at = :due, "
-         "updated_at = :u WHERE id = :id AND state = 'inflight'",
+  sql << std::string(kBackToPending) +
+             "next_attempt_at = :due, updated_at = :u WHERE id = :id AND state = 'inflight'",
       soci::use(due), soci::use(now), soci::use(key);
 }
 
@@ -141,17 +144,7 @@ std::size_t Outbox::enqueue_all(soci::session& tx, const std::vector<NewItem>& i
 
 bool Outbox::enqueue(soci::session& tx, const std::string& target, const std::string& operation,
                      const std::string& payload_json, const std::string& idempotency_key) {
-  require_complete(target, operation, idempotency_key);
-  const std::string now = now_rfc3339();
-  soci::statement st =
-      (tx.prepare << "INSERT INTO outbox (target, operation, payload, idempotency_key, state, "
-                     "attempts, last_error, next_attempt_at, created_at, updated_at) "
-                     "VALUES (:t, :o, :p, :k, 'pending', 0, '', :n, :c, :u) "
-                     "ON CONFLICT (idempotency_key) DO NOTHING",
-       soci::use(target), soci::use(operation), soci::use(payload_json), soci::use(idempotency_key),
-       soci::use(now), soci::use(now), soci::use(now));
-  st.execute(true);
-  return st.get_affected_rows() > 0;
+  return enqueue_all(tx, {{target, operation, payload_json, idempotency_key}}) > 0;
 }
 
 bool Outbox::enqueue(const std::string& target, const std::string& operation,
@@ -235,7 +228,6 @@ std::vector<std::pair<OutboxItem, std::exception_ptr>> Outbox::settle(
   const auto now_tp = Clock::now();
   const std::string now = to_rfc3339(now_tp);
   db_.write([&](soci::session& sql) {
-    failed.clear();  // the job may run again when its group commit is retried
     for (const auto& item : done) {
       try {
         // A nested write is a savepoint: a failing record leaves this item inflight and the
@@ -269,11 +261,9 @@ std::int64_t Outbox::release(const std::string& claimant) {
   long long changed = 0;
   db_.write([&](soci::session& sql) {
     soci::statement st =
-        (sql.prepare
-             << "UPDATE outbox SET state = 'pending', claimed_by = NULL, lease_until = NULL, "
-                "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
-                "next_attempt_at = :n, updated_at = :u WHERE state = 'inflight' AND claimed_by = "
-                ":c",
+        (sql.prepare << std::string(kBackToPending) +
+                            "next_attempt_at = :n, updated_at = :u WHERE state = 'inflight' AND "
+                            "claimed_by = :c",
          soci::use(now), soci::use(now), soci::use(claimant));
     st.execute(true);
     changed = st.get_affected_rows();

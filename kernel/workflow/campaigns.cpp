@@ -417,8 +417,6 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
     return {{"written", 0}, {"unreachable", 0}, {"skipped_opt_out", 0}};
   }
 
-  // Writes one batch: skips customers already told this kind, then the batch's notifications
-  // in one INSERT and their outbox items in another (statements per batch, not per customer).
   // The parts of every payload that are the same for the whole campaign, written once.
   const std::string problem_json = json{
       {"id", problem_id},
@@ -428,6 +426,8 @@ json CampaignService::run_audience(std::int64_t campaign_id) {
        facts.problem.at("scope")}}.dump();
   const auto quoted = [](const std::string& text) { return json(text).dump(); };
 
+  // Writes one batch: skips customers already told this kind, then the batch's notifications
+  // and their outbox items in multi-row statements (statements per batch, not per customer).
   const auto write_batch = [&](const std::vector<Target>& targets) {
     if (targets.empty()) return;
     int batch_written = 0, batch_unreachable = 0, batch_opted_out = 0;

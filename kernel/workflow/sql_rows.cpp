@@ -113,6 +113,7 @@ nlohmann::json stored_value(const SqliteStatementCache::Statement& statement, in
   return statement.text(index);
 }
 
+// The current row of a cached statement as an object keyed by column name.
 nlohmann::json row_to_json(const SqliteStatementCache::Statement& statement,
                            std::initializer_list<const char*> json_columns,
                            std::initializer_list<const char*> bool_columns,
@@ -123,6 +124,20 @@ nlohmann::json row_to_json(const SqliteStatementCache::Statement& statement,
     put_column(out, statement.name(i),
                typed_by_value ? stored_value(statement, i) : column_value(statement, i),
                json_columns, bool_columns);
+  return out;
+}
+
+// Every row of a statement run through the SQLite statement cache.
+std::vector<nlohmann::json> cached_rows(SqliteStatementCache& cache, const std::string& sql,
+                                        const std::deque<SqlQuery::Binding>& bindings,
+                                        std::initializer_list<const char*> json_columns,
+                                        std::initializer_list<const char*> bool_columns,
+                                        bool typed_by_value) {
+  SqliteStatementCache::Statement statement = cache.prepare(sql);
+  bind_all(statement, bindings);
+  std::vector<nlohmann::json> out;
+  while (statement.step())
+    out.push_back(row_to_json(statement, json_columns, bool_columns, typed_by_value));
   return out;
 }
 
@@ -254,13 +269,9 @@ std::string SqlQuery::bind(const SqlValue& value) {
 std::vector<nlohmann::json> SqlQuery::rows(soci::session& session,
                                            std::initializer_list<const char*> json_columns,
                                            std::initializer_list<const char*> bool_columns) const {
+  if (SqliteStatementCache* cache = SqliteStatementCache::of(session))
+    return cached_rows(*cache, sql_, bindings_, json_columns, bool_columns, false);
   std::vector<nlohmann::json> out;
-  if (SqliteStatementCache* cache = SqliteStatementCache::of(session)) {
-    SqliteStatementCache::Statement statement = cache->prepare(sql_);
-    bind_all(statement, bindings_);
-    while (statement.step()) out.push_back(row_to_json(statement, json_columns, bool_columns));
-    return out;
-  }
   // SOCI binds by reference; copies keep this method const and the values alive. Declared
   // before the statement, which refers to them until it is destroyed.
   auto bindings = bindings_;
@@ -281,12 +292,8 @@ std::vector<nlohmann::json> SqlQuery::returned_rows(
     std::initializer_list<const char*> bool_columns) const {
   SqliteStatementCache* cache = SqliteStatementCache::of(session);
   if (cache == nullptr) return rows(session, json_columns, bool_columns);
-  std::vector<nlohmann::json> out;
-  SqliteStatementCache::Statement statement = cache->prepare(sql_);
-  bind_all(statement, bindings_);
-  while (statement.step())
-    out.push_back(row_to_json(statement, json_columns, bool_columns, /*typed_by_value=*/true));
-  return out;
+  return cached_rows(*cache, sql_, bindings_, json_columns, bool_columns,
+                     /*typed_by_value=*/true);
 }
 
 std::int64_t SqlQuery::scalar(soci::session& session) const {
